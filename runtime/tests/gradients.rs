@@ -21,6 +21,11 @@ fn uniform(shape: &[usize], lo: f64, hi: f64, seed: u64) -> Tensor {
     Tensor::from_vec(v, shape).expect("valid shape")
 }
 
+/// A named op of one tensor.
+type UnaryFn = fn(&Tensor) -> Result<Tensor>;
+/// A named op of two tensors.
+type BinaryFn = fn(&Tensor, &Tensor) -> Result<Tensor>;
+
 fn check1(x: &Tensor, f: impl Fn(&Tensor) -> Result<Tensor>) {
     gradcheck(|xs| f(&xs[0]), std::slice::from_ref(x)).unwrap();
 }
@@ -33,7 +38,7 @@ fn check2(a: &Tensor, b: &Tensor, f: impl Fn(&Tensor, &Tensor) -> Result<Tensor>
 fn unary_ops() {
     let x = randn(&[3, 4], 1);
     let pos = uniform(&[3, 4], 0.5, 2.0, 2);
-    let ops: Vec<(&str, fn(&Tensor) -> Result<Tensor>)> = vec![
+    let ops: Vec<(&str, UnaryFn)> = vec![
         ("neg", |t| t.neg()),
         ("abs", |t| t.abs()),
         ("exp", |t| t.exp()),
@@ -59,7 +64,7 @@ fn unary_ops() {
         gradcheck(|xs| op(&xs[0].t()?), std::slice::from_ref(&x))
             .unwrap_or_else(|e| panic!("{name}: {e}"));
     }
-    let positive: Vec<(&str, fn(&Tensor) -> Result<Tensor>)> = vec![
+    let positive: Vec<(&str, UnaryFn)> = vec![
         ("log", |t| t.log()),
         ("sqrt", |t| t.sqrt()),
         ("rsqrt", |t| t.rsqrt()),
@@ -79,7 +84,7 @@ fn binary_ops_with_broadcasting() {
     let b = randn(&[3], 4);
     let col = randn(&[2, 1], 5);
     let pos = uniform(&[2, 3], 0.5, 2.0, 6);
-    let ops: Vec<(&str, fn(&Tensor, &Tensor) -> Result<Tensor>)> = vec![
+    let ops: Vec<(&str, BinaryFn)> = vec![
         ("add", |x, y| x + y),
         ("sub", |x, y| x - y),
         ("mul", |x, y| x * y),
@@ -92,7 +97,11 @@ fn binary_ops_with_broadcasting() {
                 .unwrap_or_else(|e| panic!("{name} with {:?}: {e}", rhs.shape()));
         }
     }
-    check2(&a, &pos.narrow(0, 0, 1).unwrap().contiguous().unwrap(), |x, y| x / y);
+    check2(
+        &a,
+        &pos.narrow(0, 0, 1).unwrap().contiguous().unwrap(),
+        |x, y| x / y,
+    );
     check2(&pos, &randn(&[3], 8), |x, y| x.pow(y));
     // Both operands broadcast at once: [2, 1] op [3] -> [2, 3].
     check2(&col, &b, |x, y| x * y);
@@ -101,7 +110,7 @@ fn binary_ops_with_broadcasting() {
 #[test]
 fn reductions() {
     let x = randn(&[2, 3, 4], 9);
-    let ops: Vec<(&str, fn(&Tensor) -> Result<Tensor>)> = vec![
+    let ops: Vec<(&str, UnaryFn)> = vec![
         ("sum", |t| t.sum([0, 2], false)),
         ("sum_keepdim", |t| t.sum(1, true)),
         ("sum_all", |t| t.sum_all()),
@@ -119,15 +128,20 @@ fn reductions() {
         ("cumsum", |t| t.cumsum(1)),
     ];
     for (name, op) in ops {
-        gradcheck(|xs| op(&xs[0].permute([2, 0, 1])?), std::slice::from_ref(&x))
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        gradcheck(
+            |xs| op(&xs[0].permute([2, 0, 1])?),
+            std::slice::from_ref(&x),
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
     }
 }
 
 #[test]
 fn matmul_variants() {
     check2(&randn(&[3, 4], 10), &randn(&[4, 2], 11), |a, b| a.matmul(b));
-    check2(&randn(&[2, 1, 3, 4], 12), &randn(&[3, 4, 2], 13), |a, b| a.matmul(b));
+    check2(&randn(&[2, 1, 3, 4], 12), &randn(&[3, 4, 2], 13), |a, b| {
+        a.matmul(b)
+    });
     check2(&randn(&[4], 14), &randn(&[4, 2], 15), |a, b| a.matmul(b));
     check2(&randn(&[3, 4], 16), &randn(&[4], 17), |a, b| a.matmul(b));
     // Transposed (non-contiguous) operands.
@@ -139,13 +153,15 @@ fn matmul_variants() {
 #[test]
 fn views_and_joins() {
     let x = randn(&[2, 3, 4], 20);
-    let ops: Vec<(&str, fn(&Tensor) -> Result<Tensor>)> = vec![
+    let ops: Vec<(&str, UnaryFn)> = vec![
         ("reshape", |t| t.permute([1, 0, 2])?.reshape((6, 4))),
         ("narrow", |t| t.narrow(2, 1, 2)),
         ("select", |t| t.select(1, 2)),
         ("squeeze", |t| t.narrow(1, 0, 1)?.squeeze(1)),
         ("unsqueeze", |t| t.unsqueeze(0)?.mul(&t.unsqueeze(0)?)),
-        ("broadcast_as", |t| t.narrow(0, 0, 1)?.broadcast_as((5, 3, 4))),
+        ("broadcast_as", |t| {
+            t.narrow(0, 0, 1)?.broadcast_as((5, 3, 4))
+        }),
         ("contiguous", |t| t.transpose(0, 2)?.contiguous()),
         ("chunk", |t| {
             let c = t.chunk(2, 2)?;
@@ -237,7 +253,10 @@ fn backward_errors_and_no_grad() -> Result<()> {
     assert!(y.backward_with(&Tensor::ones(3)?).is_err());
     let z = no_grad(|| x.exp())?;
     assert!(z.sum_all()?.backward().is_err());
-    assert!(Tensor::ones(2)?.to_dtype(born::DType::I64)?.with_grad().is_err());
+    assert!(Tensor::ones(2)?
+        .to_dtype(born::DType::I64)?
+        .with_grad()
+        .is_err());
     // Gradients do not flow into detached tensors.
     let d = x.detach().with_grad()?;
     x.mul(&d)?.sum_all()?.backward()?;
