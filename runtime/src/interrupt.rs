@@ -1,28 +1,17 @@
 //! The session's interrupt flag. The notebook kernel sends SIGINT to the
 //! process running the cells; long runtime loops (training, generation, data
-//! loading) call [`check`] and stop with an [`Interrupted`] error, so the
+//! loading) call [`check`] and stop with [`Error::Interrupted`], so the
 //! user's variables survive. The kernel clears the flag (SIGUSR2) before each cell.
 
+use crate::{Error, Result};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 static REQUESTED: AtomicBool = AtomicBool::new(false);
 
-/// The error a loop returns when the user interrupts it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Interrupted;
-
-impl std::fmt::Display for Interrupted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("interrupted by the user")
-    }
-}
-
-impl std::error::Error for Interrupted {}
-
-/// Returns `Err(Interrupted)` once an interrupt was requested (and clears it).
-pub fn check() -> Result<(), Interrupted> {
+/// Returns `Err(Error::Interrupted)` once an interrupt was requested (and clears it).
+pub fn check() -> Result<()> {
     if REQUESTED.swap(false, Ordering::SeqCst) {
-        Err(Interrupted)
+        Err(Error::Interrupted)
     } else {
         Ok(())
     }
@@ -77,7 +66,7 @@ mod tests {
         assert!(check().is_ok());
         request();
         assert!(is_requested());
-        assert_eq!(check(), Err(Interrupted));
+        assert!(matches!(check(), Err(Error::Interrupted)));
         assert!(check().is_ok());
 
         #[cfg(unix)]
