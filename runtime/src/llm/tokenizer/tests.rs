@@ -1,0 +1,132 @@
+//! Tokenizers against llama.cpp's test vectors, decoding and streaming.
+
+use super::test_data::vocab_path;
+use super::*;
+
+/// The (text, expected ids) cases of `ggml-vocab-<name>.gguf.inp/.out`.
+fn cases(name: &str) -> Vec<(String, Vec<u32>)> {
+    let base = vocab_path(name);
+    let read = |ext: &str| {
+        let path = format!("{}.{ext}", base.display());
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+    };
+    let inp = read("inp");
+    let out = read("out");
+    let sep = "\n__ggml_vocab_test__\n";
+    let mut texts = Vec::new();
+    let mut rest = inp.as_str();
+    while !rest.is_empty() {
+        match rest.find(sep) {
+            Some(p) => {
+                texts.push(rest[..p].to_string());
+                rest = &rest[p + sep.len()..];
+            }
+            None => {
+                texts.push(rest.to_string());
+                rest = "";
+            }
+        }
+    }
+    let ids: Vec<Vec<u32>> = out
+        .lines()
+        .map(|l| l.split_whitespace().map(|t| t.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(texts.len(), ids.len(), "{name}: inputs and outputs differ in count");
+    texts.into_iter().zip(ids).collect()
+}
+
+/// Encodes every case without special tokens and checks ids and the decoded text.
+fn check_vocab(name: &str) {
+    let tok = Tokenizer::from_gguf_path(vocab_path(name)).unwrap();
+    let cases = cases(name);
+    assert_eq!(cases.len(), 46);
+    let mut failures = Vec::new();
+    for (text, expected) in &cases {
+        let ids = tok.encode(text, false).unwrap();
+        if &ids != expected {
+            failures.push(format!("{text:?}\n  got      {ids:?}\n  expected {expected:?}"));
+        }
+        assert_eq!(&tok.decode(expected).unwrap(), text, "{name}: decode of {text:?}");
+    }
+    assert!(failures.is_empty(), "{name}: {} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn llama_spm_vectors() {
+    check_vocab("llama-spm");
+}
+
+#[test]
+fn phi3_vectors() {
+    check_vocab("phi-3");
+}
+
+#[test]
+fn llama_bpe_vectors() {
+    check_vocab("llama-bpe");
+}
+
+#[test]
+fn gpt2_vectors() {
+    check_vocab("gpt-2");
+}
+
+#[test]
+fn qwen2_vectors() {
+    check_vocab("qwen2");
+}
+
+#[test]
+fn bos_eos_and_special_parsing() {
+    let tok = Tokenizer::from_gguf_path(vocab_path("llama-bpe")).unwrap();
+    assert_eq!(tok.bos_id(), Some(128000));
+    let plain = tok.encode("Hello", true).unwrap();
+    assert_eq!(plain, vec![128000, 9906]);
+    let text = "<|start_header_id|>user";
+    let parsed = tok
+        .encode_with(text, EncodeOptions { add_special: false, parse_special: true })
+        .unwrap();
+    assert_eq!(parsed, vec![128006, 882]);
+    let literal = tok.encode(text, false).unwrap();
+    assert!(literal.len() > 2 && !literal.contains(&128006));
+    assert_eq!(tok.decode(&parsed).unwrap(), "user");
+
+    let spm = Tokenizer::from_gguf_path(vocab_path("llama-spm")).unwrap();
+    assert_eq!(spm.encode("Hello", true).unwrap()[0], 1);
+    let qwen = Tokenizer::from_gguf_path(vocab_path("qwen2")).unwrap();
+    assert_eq!(qwen.encode("Hi", true).unwrap(), qwen.encode("Hi", false).unwrap());
+}
+
+#[test]
+fn byte_fallback_and_streaming_never_split_characters() {
+    let tok = Tokenizer::from_gguf_path(vocab_path("llama-spm")).unwrap();
+    let text = "a 🦙 ⁂ b";
+    let ids = tok.encode(text, true).unwrap();
+    assert!(ids.iter().any(|&id| tok.vocab().token_type(id).unwrap() == TokenType::Byte));
+    let mut stream = StreamDecoder::new();
+    let mut joined = String::new();
+    for &id in &ids {
+        let chunk = stream.push(&tok, id).unwrap();
+        joined.push_str(&chunk);
+    }
+    joined.push_str(&stream.finish());
+    assert_eq!(joined, text);
+    assert!(tok.decode(&[u32::MAX]).is_err());
+}
+
+#[test]
+fn stream_decoder_holds_partial_utf8_and_replaces_invalid() {
+    let tok = Tokenizer::from_gguf_path(vocab_path("gpt-2")).unwrap();
+    let ids = tok.encode("€ and 🚀", false).unwrap();
+    let mut stream = StreamDecoder::new();
+    let chunks: Vec<String> = ids.iter().map(|&id| stream.push(&tok, id).unwrap()).collect();
+    assert!(chunks.iter().all(|c| !c.contains('\u{FFFD}')));
+    assert_eq!(chunks.concat(), "€ and 🚀");
+    // A lone continuation byte is invalid, not incomplete.
+    let lone = tok.token_id(&byte_level::byte_to_char(0x80).to_string()).unwrap();
+    let mut stream = StreamDecoder::new();
+    assert_eq!(stream.push(&tok, lone).unwrap(), "\u{FFFD}");
+    let lead = tok.token_id(&byte_level::byte_to_char(0xE2).to_string()).unwrap();
+    assert_eq!(stream.push(&tok, lead).unwrap(), "");
+    assert_eq!(stream.finish(), "\u{FFFD}");
+}
