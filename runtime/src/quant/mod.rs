@@ -15,3 +15,6 @@ pub use dequantize::{dequantize, dequantize_into, DEQUANTIZE_TYPES};
 pub use error::{QuantError, Result};
 pub use ggml_type::GgmlType;
 pub use quantize::{quantize, quantize_q4_0, quantize_q8_0, QUANTIZE_TYPES};
+
+#[cfg(test)]
+mod tests;
