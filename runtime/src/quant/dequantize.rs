@@ -83,7 +83,10 @@ pub(crate) fn as_blocks<B: QuantBlock>(bytes: &[u8]) -> Cow<'_, [B]> {
 
 /// Dequantizes whole blocks of type `B`.
 fn blocks_into<B: QuantBlock>(bytes: &[u8], out: &mut [f32]) {
-    for (block, o) in as_blocks::<B>(bytes).iter().zip(out.chunks_exact_mut(B::VALUES)) {
+    for (block, o) in as_blocks::<B>(bytes)
+        .iter()
+        .zip(out.chunks_exact_mut(B::VALUES))
+    {
         block.dequantize(o);
     }
 }

@@ -55,7 +55,7 @@ pub type Result<T> = std::result::Result<T, QuantError>;
 /// Bytes for `n` values of `ggml_type`, checking that `n` is whole blocks.
 pub(crate) fn byte_len(op: &'static str, ggml_type: GgmlType, n: usize) -> Result<usize> {
     let block = ggml_type.block_size();
-    if n % block != 0 {
+    if !n.is_multiple_of(block) {
         return Err(QuantError::PartialBlock {
             op,
             ggml_type,
@@ -72,7 +72,12 @@ pub(crate) fn byte_len(op: &'static str, ggml_type: GgmlType, n: usize) -> Resul
 }
 
 /// Checks that `bytes` holds exactly `n` values of `ggml_type`.
-pub(crate) fn check_bytes(op: &'static str, ggml_type: GgmlType, n: usize, got: usize) -> Result<()> {
+pub(crate) fn check_bytes(
+    op: &'static str,
+    ggml_type: GgmlType,
+    n: usize,
+    got: usize,
+) -> Result<()> {
     let expected = byte_len(op, ggml_type, n)?;
     if expected != got {
         return Err(QuantError::ByteLength {

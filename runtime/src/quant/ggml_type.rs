@@ -145,7 +145,7 @@ impl GgmlType {
     /// number of blocks or the size overflows.
     pub fn bytes_for(self, n_values: u64) -> Option<u64> {
         let block = self.block_size() as u64;
-        if n_values % block != 0 {
+        if !n_values.is_multiple_of(block) {
             return None;
         }
         (n_values / block).checked_mul(self.type_size() as u64)

@@ -4,8 +4,15 @@ use super::*;
 
 /// Bytes of `tests/fixtures/gguf/quant/<name>`.
 fn fixture(name: &str) -> Vec<u8> {
-    let path = format!(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/gguf/quant/{}"), name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {path} (run make_quant_fixtures.py): {e}"))
+    let path = format!(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/gguf/quant/{}"
+        ),
+        name
+    );
+    std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("cannot read {path} (run make_quant_fixtures.py): {e}"))
 }
 
 /// Little-endian f32 values of a fixture.
@@ -34,13 +41,21 @@ fn dequantize_works_on_unaligned_bytes() {
     let mut shifted = vec![0u8; blocks.len() + 1];
     shifted[1..].copy_from_slice(&blocks);
     let expected = f32s("Q4_K.f32");
-    assert_eq!(dequantize(GgmlType::Q4_K, &shifted[1..], expected.len()).unwrap(), expected);
+    assert_eq!(
+        dequantize(GgmlType::Q4_K, &shifted[1..], expected.len()).unwrap(),
+        expected
+    );
 }
 
 #[test]
 fn quantize_is_bit_exact_with_gguf_py() {
     let x = f32s("quantize-input.f32");
-    for ty in [GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0] {
+    for ty in [
+        GgmlType::F16,
+        GgmlType::BF16,
+        GgmlType::Q8_0,
+        GgmlType::Q4_0,
+    ] {
         let expected = fixture(&format!("quantize-{}.bin", ty.name()));
         assert_eq!(quantize(ty, &x).unwrap(), expected, "{ty}");
     }

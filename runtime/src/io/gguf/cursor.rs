@@ -82,9 +82,7 @@ impl<'a> Cursor<'a> {
         let start = self.pos;
         let bytes = self.take(len, what)?;
         String::from_utf8(bytes.to_vec()).map_err(|e| {
-            GgufError::Invalid(format!(
-                "{what} at offset {start} is not valid UTF-8: {e}"
-            ))
+            GgufError::Invalid(format!("{what} at offset {start} is not valid UTF-8: {e}"))
         })
     }
 }
@@ -96,7 +94,10 @@ mod tests {
     #[test]
     fn reads_past_the_end_are_errors() {
         let mut c = Cursor::new(&[1, 0, 0]);
-        assert!(matches!(c.u32("x"), Err(GgufError::Truncated { needed: 4, .. })));
+        assert!(matches!(
+            c.u32("x"),
+            Err(GgufError::Truncated { needed: 4, .. })
+        ));
         assert_eq!(c.u16("y").unwrap(), 1);
         assert!(c.take(u64::MAX, "z").is_err());
     }

@@ -231,7 +231,9 @@ fn read_tensor_info(c: &mut Cursor<'_>, index: u64) -> Result<GgufTensorInfo> {
     };
     let n_dims = c.u32(&format!("rank of tensor {name:?}"))?;
     if n_dims > MAX_DIMS {
-        return Err(bad(format!("rank {n_dims} is above the limit of {MAX_DIMS}")));
+        return Err(bad(format!(
+            "rank {n_dims} is above the limit of {MAX_DIMS}"
+        )));
     }
     let mut dims = Vec::with_capacity(n_dims as usize);
     for _ in 0..n_dims {
@@ -243,7 +245,9 @@ fn read_tensor_info(c: &mut Cursor<'_>, index: u64) -> Result<GgufTensorInfo> {
         GgmlType::from_id(type_id).ok_or_else(|| bad(format!("unknown ggml type id {type_id}")))?;
     let n_elements = dims
         .iter()
-        .try_fold(1u64, |acc, &d| acc.checked_mul(d).filter(|&n| n <= i64::MAX as u64))
+        .try_fold(1u64, |acc, &d| {
+            acc.checked_mul(d).filter(|&n| n <= i64::MAX as u64)
+        })
         .ok_or_else(|| bad(format!("dimensions {dims:?} overflow the element count")))?;
     let row_len = dims.first().copied().unwrap_or(1);
     if row_len % ggml_type.block_size() as u64 != 0 {
@@ -252,9 +256,11 @@ fn read_tensor_info(c: &mut Cursor<'_>, index: u64) -> Result<GgufTensorInfo> {
             ggml_type.block_size()
         )));
     }
-    let n_bytes = ggml_type
-        .bytes_for(n_elements)
-        .ok_or_else(|| bad(format!("byte size of {n_elements} {ggml_type} values overflows")))?;
+    let n_bytes = ggml_type.bytes_for(n_elements).ok_or_else(|| {
+        bad(format!(
+            "byte size of {n_elements} {ggml_type} values overflows"
+        ))
+    })?;
     Ok(GgufTensorInfo {
         name,
         ggml_type,

@@ -102,7 +102,10 @@ fn written_files_read_back() {
     assert_eq!(nested.len(), 3);
     assert_eq!(nested.to_string(), "[[1, 2], [], [[true, false]]]");
     let info = f.tensor("q4").unwrap();
-    assert_eq!((info.ggml_type, info.shape(), info.n_bytes), (GgmlType::Q4_0, vec![2, 32], 36));
+    assert_eq!(
+        (info.ggml_type, info.shape(), info.n_bytes),
+        (GgmlType::Q4_0, vec![2, 32], 36)
+    );
     assert_eq!(info.offset % 32, 0);
     let values: Vec<f32> = (0..64).map(|i| (i as f32 - 30.0) * 0.37).collect();
     let back = crate::quant::dequantize(GgmlType::F32, f.tensor_bytes("f32").unwrap(), 64).unwrap();
@@ -125,7 +128,10 @@ fn writes_and_opens_files_on_disk() {
 fn every_truncation_is_an_error() {
     let bytes = sample_writer().to_bytes().unwrap();
     for len in 0..bytes.len() {
-        assert!(GgufFile::from_bytes(bytes[..len].to_vec()).is_err(), "prefix {len}");
+        assert!(
+            GgufFile::from_bytes(bytes[..len].to_vec()).is_err(),
+            "prefix {len}"
+        );
     }
 }
 
@@ -155,7 +161,12 @@ fn bad_magic_and_versions() {
     assert!(err.to_string().contains("version 1"), "{err}");
     let err = parse(Raw::header(3u32.swap_bytes(), 0, 0).0);
     assert!(err.to_string().contains("big-endian"), "{err}");
-    assert_eq!(GgufFile::from_bytes(Raw::header(2, 0, 0).0).unwrap().version(), 2);
+    assert_eq!(
+        GgufFile::from_bytes(Raw::header(2, 0, 0).0)
+            .unwrap()
+            .version(),
+        2
+    );
 }
 
 #[test]
@@ -183,7 +194,13 @@ fn huge_counts_and_lengths_are_rejected() {
     assert!(matches!(parse(r.0), GgufError::Truncated { .. }));
 
     let mut r = Raw::header(3, 0, 1);
-    r.str("k").u32(9).u32(8).u64(3).str("a").u64(u64::MAX).u64(0);
+    r.str("k")
+        .u32(9)
+        .u32(8)
+        .u64(3)
+        .str("a")
+        .u64(u64::MAX)
+        .u64(0);
     assert!(matches!(parse(r.0), GgufError::LimitExceeded { .. }));
 }
 
@@ -203,24 +220,41 @@ fn deep_nesting_and_unknown_types_are_rejected() {
 
     let mut r = Raw::header(3, 1, 0);
     r.tensor("t", &[32], 4, 0);
-    assert!(parse(r.pad_and_data(64)).to_string().contains("unknown ggml type id 4"));
+    assert!(parse(r.pad_and_data(64))
+        .to_string()
+        .contains("unknown ggml type id 4"));
 
     let mut r = Raw::header(3, 0, 2);
     r.kv_u32("a", 1).kv_u32("a", 2);
     assert!(parse(r.0).to_string().contains("duplicate key"));
 }
 
+/// A crafted tensor info: name, dims, type id, offset.
+type RawTensor<'a> = (&'a str, &'a [u64], u32, u64);
+
 #[test]
 fn tensor_infos_are_checked() {
-    let cases: [(&[(&str, &[u64], u32, u64)], usize, &str); 8] = [
+    let cases: [(&[RawTensor], usize, &str); 8] = [
         (&[("t", &[4, 4, 4, 4, 4], 0, 0)], 4096, "rank 5"),
         (&[("t", &[1 << 32, 1 << 32], 0, 0)], 64, "overflow"),
         (&[("t", &[1 << 62], 0, 0)], 64, "overflows"),
-        (&[("t", &[16], 2, 0)], 64, "not a multiple of the Q4_0 block size"),
+        (
+            &[("t", &[16], 2, 0)],
+            64,
+            "not a multiple of the Q4_0 block size",
+        ),
         (&[("t", &[32], 0, 0)], 64, "outside the data section"),
         (&[("t", &[4], 0, 8)], 64, "not a multiple of the alignment"),
-        (&[("a", &[16], 0, 0), ("b", &[16], 0, 32)], 96, "overlaps tensor \"a\""),
-        (&[("a", &[4], 0, 0), ("a", &[4], 0, 32)], 64, "duplicate tensor name"),
+        (
+            &[("a", &[16], 0, 0), ("b", &[16], 0, 32)],
+            96,
+            "overlaps tensor \"a\"",
+        ),
+        (
+            &[("a", &[4], 0, 0), ("a", &[4], 0, 32)],
+            64,
+            "duplicate tensor name",
+        ),
     ];
     for (tensors, data, expected) in cases {
         let mut r = Raw::header(3, tensors.len() as u64, 0);
@@ -256,7 +290,11 @@ fn reads_a_real_vocabulary_file() {
     let path = crate::llm::tokenizer::test_data::vocab_path("llama-spm");
     let f = GgufFile::open(path).unwrap();
     assert_eq!(f.architecture(), Some("llama"));
-    let tokens = f.metadata().get_array("tokenizer.ggml.tokens").unwrap().unwrap();
+    let tokens = f
+        .metadata()
+        .get_array("tokenizer.ggml.tokens")
+        .unwrap()
+        .unwrap();
     assert_eq!(tokens.len(), 32000);
     assert!(f.tensors().is_empty());
 }

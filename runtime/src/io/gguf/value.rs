@@ -347,7 +347,10 @@ mod tests {
     #[test]
     fn long_arrays_are_summarised() {
         let a = GgufArray::I32((0..100).collect());
-        assert_eq!(a.to_string(), "[0, 1, 2, 3, 4, 5, 6, 7, ... (100 I32 elements)]");
+        assert_eq!(
+            a.to_string(),
+            "[0, 1, 2, 3, 4, 5, 6, 7, ... (100 I32 elements)]"
+        );
         assert_eq!(GgufValue::I32(-1).as_u64(), None);
         assert_eq!(GgufValue::U8(7).as_u64(), Some(7));
     }

@@ -182,7 +182,8 @@ fn write_array(out: &mut Vec<u8>, a: &GgufArray) {
     out.extend_from_slice(&(a.len() as u64).to_le_bytes());
     macro_rules! le {
         ($v:expr) => {
-            $v.iter().for_each(|x| out.extend_from_slice(&x.to_le_bytes()))
+            $v.iter()
+                .for_each(|x| out.extend_from_slice(&x.to_le_bytes()))
         };
     }
     match a {

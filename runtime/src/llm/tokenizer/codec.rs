@@ -12,7 +12,7 @@ use super::vocab::Vocab;
 #[derive(Debug, Clone)]
 pub(crate) enum Model {
     /// SentencePiece BPE with scores.
-    Spm(SpmModel),
+    Spm(Box<SpmModel>),
     /// Byte-level BPE with a merge list.
     Bpe(BpeModel),
     /// tiktoken ranks.

@@ -54,9 +54,15 @@ impl Tokenizer {
         match model {
             "llama" => {
                 let vocab = Vocab::new(texts, types, scores, special, SpmModel::piece)?;
-                let prefix = m.get_bool("tokenizer.ggml.add_space_prefix")?.unwrap_or(true);
+                let prefix = m
+                    .get_bool("tokenizer.ggml.add_space_prefix")?
+                    .unwrap_or(true);
                 let spm = SpmModel::new(&vocab, prefix);
-                Ok(Tokenizer::new(vocab, Model::Spm(spm), rstrip_specials))
+                Ok(Tokenizer::new(
+                    vocab,
+                    Model::Spm(Box::new(spm)),
+                    rstrip_specials,
+                ))
             }
             "gpt2" => {
                 let merges = match m.get_array("tokenizer.ggml.merges")? {
@@ -76,7 +82,10 @@ impl Tokenizer {
     }
 
     /// Loads a tiktoken rank file (e.g. `cl100k_base.tiktoken`) for a known encoding.
-    pub fn from_tiktoken_file(path: impl AsRef<Path>, encoding: TiktokenEncoding) -> Result<Tokenizer> {
+    pub fn from_tiktoken_file(
+        path: impl AsRef<Path>,
+        encoding: TiktokenEncoding,
+    ) -> Result<Tokenizer> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|source| TokenizerError::Io {
             path: path.display().to_string(),
@@ -170,7 +179,9 @@ fn special_tokens(m: &GgufMetadata, bos_default: bool) -> Result<SpecialTokens> 
         eos: id("tokenizer.ggml.eos_token_id")?,
         unk: id("tokenizer.ggml.unknown_token_id")?,
         pad: id("tokenizer.ggml.padding_token_id")?,
-        add_bos: m.get_bool("tokenizer.ggml.add_bos_token")?.unwrap_or(bos_default),
+        add_bos: m
+            .get_bool("tokenizer.ggml.add_bos_token")?
+            .unwrap_or(bos_default),
         add_eos: m.get_bool("tokenizer.ggml.add_eos_token")?.unwrap_or(false),
     })
 }

@@ -75,9 +75,7 @@ impl SpmModel {
             TokenType::Byte => parse_byte_token(text)
                 .map(|b| vec![b])
                 .unwrap_or_else(|| text.as_bytes().to_vec()),
-            TokenType::Normal | TokenType::Undefined => {
-                text.replace(SPACE_MARK, " ").into_bytes()
-            }
+            TokenType::Normal | TokenType::Undefined => text.replace(SPACE_MARK, " ").into_bytes(),
             _ => text.as_bytes().to_vec(),
         }
     }
@@ -112,8 +110,22 @@ impl SpmModel {
                 symbols[n].prev = Some(bigram.left);
             }
             let left = symbols[bigram.left];
-            self.push_bigram(vocab, text, &symbols, left.prev, Some(bigram.left), &mut queue);
-            self.push_bigram(vocab, text, &symbols, Some(bigram.left), left.next, &mut queue);
+            self.push_bigram(
+                vocab,
+                text,
+                &symbols,
+                left.prev,
+                Some(bigram.left),
+                &mut queue,
+            );
+            self.push_bigram(
+                vocab,
+                text,
+                &symbols,
+                Some(bigram.left),
+                left.next,
+                &mut queue,
+            );
         }
         let mut next = if symbols.is_empty() { None } else { Some(0) };
         while let Some(i) = next {
@@ -140,7 +152,9 @@ impl SpmModel {
         let start = symbols[left].start;
         let len = symbols[left].len + symbols[right].len;
         if let Some(id) = vocab.id_of(&text[start..start + len]) {
-            let score = vocab.score(id).expect("ids from the vocabulary are in range");
+            let score = vocab
+                .score(id)
+                .expect("ids from the vocabulary are in range");
             queue.push(Bigram {
                 score,
                 left,
@@ -157,7 +171,8 @@ impl SpmModel {
             return Ok(());
         }
         for &b in piece.as_bytes() {
-            let id = self.byte_tokens[b as usize].ok_or(TokenizerError::NoTokenForByte { byte: b })?;
+            let id =
+                self.byte_tokens[b as usize].ok_or(TokenizerError::NoTokenForByte { byte: b })?;
             out.push(id);
         }
         Ok(())
@@ -167,5 +182,7 @@ impl SpmModel {
 /// The byte of a `<0xXX>` token.
 fn parse_byte_token(text: &str) -> Option<u8> {
     let hex = text.strip_prefix("<0x")?.strip_suffix('>')?;
-    (hex.len() == 2).then(|| u8::from_str_radix(hex, 16).ok()).flatten()
+    (hex.len() == 2)
+        .then(|| u8::from_str_radix(hex, 16).ok())
+        .flatten()
 }

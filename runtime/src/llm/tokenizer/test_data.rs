@@ -6,7 +6,10 @@ use std::path::PathBuf;
 pub(crate) fn data_dir() -> PathBuf {
     let candidates = [
         std::env::var_os("BORN_DATA").map(PathBuf::from),
-        Some(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data"))),
+        Some(PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/data"
+        ))),
     ];
     candidates
         .into_iter()

@@ -31,7 +31,11 @@ fn cases(name: &str) -> Vec<(String, Vec<u32>)> {
         .lines()
         .map(|l| l.split_whitespace().map(|t| t.parse().unwrap()).collect())
         .collect();
-    assert_eq!(texts.len(), ids.len(), "{name}: inputs and outputs differ in count");
+    assert_eq!(
+        texts.len(),
+        ids.len(),
+        "{name}: inputs and outputs differ in count"
+    );
     texts.into_iter().zip(ids).collect()
 }
 
@@ -44,11 +48,22 @@ fn check_vocab(name: &str) {
     for (text, expected) in &cases {
         let ids = tok.encode(text, false).unwrap();
         if &ids != expected {
-            failures.push(format!("{text:?}\n  got      {ids:?}\n  expected {expected:?}"));
+            failures.push(format!(
+                "{text:?}\n  got      {ids:?}\n  expected {expected:?}"
+            ));
         }
-        assert_eq!(&tok.decode(expected).unwrap(), text, "{name}: decode of {text:?}");
+        assert_eq!(
+            &tok.decode(expected).unwrap(),
+            text,
+            "{name}: decode of {text:?}"
+        );
     }
-    assert!(failures.is_empty(), "{name}: {} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{name}: {} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -84,7 +99,13 @@ fn bos_eos_and_special_parsing() {
     assert_eq!(plain, vec![128000, 9906]);
     let text = "<|start_header_id|>user";
     let parsed = tok
-        .encode_with(text, EncodeOptions { add_special: false, parse_special: true })
+        .encode_with(
+            text,
+            EncodeOptions {
+                add_special: false,
+                parse_special: true,
+            },
+        )
         .unwrap();
     assert_eq!(parsed, vec![128006, 882]);
     let literal = tok.encode(text, false).unwrap();
@@ -94,7 +115,10 @@ fn bos_eos_and_special_parsing() {
     let spm = Tokenizer::from_gguf_path(vocab_path("llama-spm")).unwrap();
     assert_eq!(spm.encode("Hello", true).unwrap()[0], 1);
     let qwen = Tokenizer::from_gguf_path(vocab_path("qwen2")).unwrap();
-    assert_eq!(qwen.encode("Hi", true).unwrap(), qwen.encode("Hi", false).unwrap());
+    assert_eq!(
+        qwen.encode("Hi", true).unwrap(),
+        qwen.encode("Hi", false).unwrap()
+    );
 }
 
 #[test]
@@ -102,7 +126,9 @@ fn byte_fallback_and_streaming_never_split_characters() {
     let tok = Tokenizer::from_gguf_path(vocab_path("llama-spm")).unwrap();
     let text = "a 🦙 ⁂ b";
     let ids = tok.encode(text, true).unwrap();
-    assert!(ids.iter().any(|&id| tok.vocab().token_type(id).unwrap() == TokenType::Byte));
+    assert!(ids
+        .iter()
+        .any(|&id| tok.vocab().token_type(id).unwrap() == TokenType::Byte));
     let mut stream = StreamDecoder::new();
     let mut joined = String::new();
     for &id in &ids {
@@ -119,14 +145,21 @@ fn stream_decoder_holds_partial_utf8_and_replaces_invalid() {
     let tok = Tokenizer::from_gguf_path(vocab_path("gpt-2")).unwrap();
     let ids = tok.encode("€ and 🚀", false).unwrap();
     let mut stream = StreamDecoder::new();
-    let chunks: Vec<String> = ids.iter().map(|&id| stream.push(&tok, id).unwrap()).collect();
+    let chunks: Vec<String> = ids
+        .iter()
+        .map(|&id| stream.push(&tok, id).unwrap())
+        .collect();
     assert!(chunks.iter().all(|c| !c.contains('\u{FFFD}')));
     assert_eq!(chunks.concat(), "€ and 🚀");
     // A lone continuation byte is invalid, not incomplete.
-    let lone = tok.token_id(&byte_level::byte_to_char(0x80).to_string()).unwrap();
+    let lone = tok
+        .token_id(&byte_level::byte_to_char(0x80).to_string())
+        .unwrap();
     let mut stream = StreamDecoder::new();
     assert_eq!(stream.push(&tok, lone).unwrap(), "\u{FFFD}");
-    let lead = tok.token_id(&byte_level::byte_to_char(0xE2).to_string()).unwrap();
+    let lead = tok
+        .token_id(&byte_level::byte_to_char(0xE2).to_string())
+        .unwrap();
     assert_eq!(stream.push(&tok, lead).unwrap(), "");
     assert_eq!(stream.finish(), "\u{FFFD}");
 }

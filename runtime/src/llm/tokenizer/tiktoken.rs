@@ -64,7 +64,9 @@ impl TiktokenEncoding {
                 ("<|fim_suffix|>", 100260),
                 ("<|endofprompt|>", 100276),
             ],
-            TiktokenEncoding::O200kBase => &[("<|endoftext|>", 199999), ("<|endofprompt|>", 200018)],
+            TiktokenEncoding::O200kBase => {
+                &[("<|endoftext|>", 199999), ("<|endofprompt|>", 200018)]
+            }
         }
     }
 }
@@ -112,17 +114,12 @@ impl TiktokenModel {
             }
         };
         let mut pair_ranks: Vec<u32> = (0..bounds.len() - 1).map(|i| rank_of(&bounds, i)).collect();
-        loop {
-            let Some((i, &rank)) = pair_ranks
-                .iter()
-                .enumerate()
-                .min_by_key(|&(i, &r)| (r, i))
-            else {
-                break;
-            };
-            if rank == u32::MAX {
-                break;
-            }
+        while let Some((i, _)) = pair_ranks
+            .iter()
+            .enumerate()
+            .filter(|&(_, &r)| r != u32::MAX)
+            .min_by_key(|&(i, &r)| (r, i))
+        {
             bounds.remove(i + 1);
             pair_ranks.remove(i + 1);
             pair_ranks[i] = rank_of(&bounds, i);
@@ -133,7 +130,9 @@ impl TiktokenModel {
         for w in bounds.windows(2) {
             let part = &piece[w[0]..w[1]];
             let rank = self.ranks.get(part).ok_or_else(|| {
-                TokenizerError::InvalidVocab(format!("rank file has no token for bytes {part:02x?}"))
+                TokenizerError::InvalidVocab(format!(
+                    "rank file has no token for bytes {part:02x?}"
+                ))
             })?;
             out.push(*rank);
         }
@@ -145,9 +144,15 @@ impl TiktokenModel {
 pub(crate) fn parse_rank_file(text: &str) -> Result<HashMap<Vec<u8>, u32>> {
     let mut ranks = HashMap::new();
     for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.is_empty()) {
-        let bad = |why: &str| TokenizerError::InvalidVocab(format!("rank file line {}: {why}", n + 1));
-        let (token, rank) = line.split_once(' ').ok_or_else(|| bad("expected `base64 rank`"))?;
-        let rank: u32 = rank.trim().parse().map_err(|_| bad("rank is not a number"))?;
+        let bad =
+            |why: &str| TokenizerError::InvalidVocab(format!("rank file line {}: {why}", n + 1));
+        let (token, rank) = line
+            .split_once(' ')
+            .ok_or_else(|| bad("expected `base64 rank`"))?;
+        let rank: u32 = rank
+            .trim()
+            .parse()
+            .map_err(|_| bad("rank is not a number"))?;
         let bytes = decode_base64(token).ok_or_else(|| bad("invalid base64"))?;
         ranks.insert(bytes, rank);
     }

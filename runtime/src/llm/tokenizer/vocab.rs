@@ -74,7 +74,11 @@ impl Vocab {
         for (i, t) in texts.iter().enumerate() {
             text_to_id.insert(t.clone(), i as u32);
         }
-        let pieces = texts.iter().zip(&types).map(|(t, &ty)| piece(t, ty)).collect();
+        let pieces = texts
+            .iter()
+            .zip(&types)
+            .map(|(t, &ty)| piece(t, ty))
+            .collect();
         Ok(Vocab {
             texts,
             types,
