@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 
 use half::f16;
+use half::slice::HalfFloatSliceExt;
 
 use super::block_trait::QuantBlock;
 use super::blocks::*;
@@ -43,8 +44,14 @@ pub fn dequantize_into(ggml_type: GgmlType, bytes: &[u8], out: &mut [f32]) -> Re
             }
         }
         GgmlType::F16 => {
-            for (o, c) in out.iter_mut().zip(bytes.chunks_exact(2)) {
-                *o = f16::from_le_bytes([c[0], c[1]]).to_f32();
+            match bytemuck::try_cast_slice::<u8, f16>(bytes) {
+                // Vectorised conversion (F16C) when the bytes are aligned.
+                Ok(halves) => halves.convert_to_f32_slice(out),
+                Err(_) => {
+                    for (o, c) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+                        *o = f16::from_le_bytes([c[0], c[1]]).to_f32();
+                    }
+                }
             }
         }
         GgmlType::BF16 => {

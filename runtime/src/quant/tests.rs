@@ -70,3 +70,146 @@ fn sizes_and_types_are_checked() {
     assert!(dequantize(GgmlType::IQ2_XXS, &[0; 66], 256).is_err());
     assert!(quantize(GgmlType::Q6_K, &[0.0; 256]).is_err());
 }
+
+/// xorshift64 random numbers for reproducible test data.
+struct Rng(u64);
+
+impl Rng {
+    fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    /// Uniform in [-1, 1).
+    fn uniform(&mut self) -> f32 {
+        (self.next_u64() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+    }
+}
+
+/// Byte offsets of the f16 scales in each block type (kept finite and small).
+fn scale_offsets(ty: GgmlType) -> &'static [usize] {
+    match ty {
+        GgmlType::Q4_1 | GgmlType::Q5_1 | GgmlType::Q4_K | GgmlType::Q5_K => &[0, 2],
+        GgmlType::Q5_0 => &[0],
+        GgmlType::Q2_K => &[80, 82],
+        GgmlType::Q3_K => &[108],
+        GgmlType::Q6_K => &[208],
+        _ => &[],
+    }
+}
+
+/// A random `rows × cols` matrix of `ty`.
+fn random_matrix(ty: GgmlType, rows: usize, cols: usize, rng: &mut Rng) -> QuantizedMatrix {
+    if QUANTIZE_TYPES.contains(&ty) {
+        let values: Vec<f32> = (0..rows * cols).map(|_| rng.uniform()).collect();
+        return QuantizedMatrix::from_f32(&values, rows, cols, ty).unwrap();
+    }
+    let n_blocks = rows * cols / ty.block_size();
+    let mut bytes: Vec<u8> = (0..n_blocks * ty.type_size())
+        .map(|_| rng.next_u64() as u8)
+        .collect();
+    for block in bytes.chunks_exact_mut(ty.type_size()) {
+        for &off in scale_offsets(ty) {
+            let scale = half::f16::from_f32(rng.uniform() * 0.05);
+            block[off..off + 2].copy_from_slice(&scale.to_le_bytes());
+        }
+    }
+    QuantizedMatrix::new(ty, rows, cols, SharedBytes::from_vec(bytes)).unwrap()
+}
+
+#[test]
+fn matvec_matches_dequantize_then_dot() {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let (rows, cols) = (37, 512);
+    for ty in DEQUANTIZE_TYPES {
+        let m = random_matrix(ty, rows, cols, &mut rng);
+        let x: Vec<f32> = (0..cols).map(|_| rng.uniform() * 2.0).collect();
+        let mut out = vec![0f32; rows];
+        m.matvec(&x, &mut out).unwrap();
+        let w = m.dequantize().unwrap();
+        let int_path = matches!(
+            ty,
+            GgmlType::Q4_0 | GgmlType::Q8_0 | GgmlType::Q4_K | GgmlType::Q6_K
+        );
+        let block = if ty.block_size() == 256 { 256 } else { 32 };
+        for r in 0..rows {
+            let row = &w[r * cols..(r + 1) * cols];
+            let exact: f64 = row.iter().zip(&x).map(|(&a, &b)| a as f64 * b as f64).sum();
+            // Quantizing x to 8 bits moves each x_i by at most max|x| over its block / 254.
+            let bound: f64 = if int_path {
+                row.chunks(block)
+                    .zip(x.chunks(block))
+                    .map(|(wc, xc)| {
+                        let amax = xc.iter().fold(0f32, |m, v| m.max(v.abs())) as f64;
+                        wc.iter().map(|v| v.abs() as f64).sum::<f64>() * amax / 254.0
+                    })
+                    .sum()
+            } else {
+                row.iter()
+                    .zip(&x)
+                    .map(|(&a, &b)| (a as f64 * b as f64).abs())
+                    .sum::<f64>()
+                    * 1e-5
+            };
+            let err = (out[r] as f64 - exact).abs();
+            assert!(
+                err <= bound * 1.001 + 1e-5,
+                "{ty} row {r}: {} vs {exact} (bound {bound})",
+                out[r]
+            );
+        }
+    }
+}
+
+#[test]
+fn matvec_rejects_bad_shapes() {
+    let m = QuantizedMatrix::from_f32(&[0.5; 64], 2, 32, GgmlType::Q8_0).unwrap();
+    let mut out = [0f32; 2];
+    assert!(m.matvec(&[1.0; 31], &mut out).is_err());
+    assert!(m.matvec(&[1.0; 32], &mut [0f32; 3]).is_err());
+    m.matvec(&[1.0; 32], &mut out).unwrap();
+    assert!((out[0] - 16.0).abs() < 1e-3, "{out:?}");
+    assert!(QuantizedMatrix::from_f32(&[0.5; 60], 2, 30, GgmlType::Q8_0).is_err());
+    let err = QuantizedMatrix::new(GgmlType::Q4_0, 2, 32, SharedBytes::from_vec(vec![0; 35]))
+        .unwrap_err();
+    assert!(err.to_string().contains("take 36 bytes"), "{err}");
+}
+
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn simd_kernels_agree_with_portable_ones() {
+    use super::activation::{Q8Blocks, Q8KBlocks};
+    use super::blocks::{BlockQ4_0, BlockQ4_K, BlockQ6_K, BlockQ8_0};
+    use super::dequantize::as_blocks;
+    if !super::dot_avx2::available() {
+        eprintln!("no AVX2 on this CPU: only the portable kernels are in use");
+        return;
+    }
+    let mut rng = Rng(42);
+    let x: Vec<f32> = (0..1024).map(|_| rng.uniform()).collect();
+    let (q8, q8k) = (Q8Blocks::quantize(&x), Q8KBlocks::quantize(&x));
+    let close = |a: f32, b: f32| (a - b).abs() <= 1e-4 * (1.0 + a.abs());
+    for _ in 0..4 {
+        let m = random_matrix(GgmlType::Q8_0, 1, 1024, &mut rng);
+        let row = as_blocks::<BlockQ8_0>(m.bytes());
+        // SAFETY: AVX2, FMA and F16C checked above.
+        let simd = unsafe { super::dot_avx2::dot_q8_0(&row, &q8) };
+        assert!(close(simd, super::dot::dot_q8_0(&row, &q8)));
+        let m = random_matrix(GgmlType::Q4_0, 1, 1024, &mut rng);
+        let row = as_blocks::<BlockQ4_0>(m.bytes());
+        // SAFETY: as above.
+        let simd = unsafe { super::dot_avx2::dot_q4_0(&row, &q8) };
+        assert!(close(simd, super::dot::dot_q4_0(&row, &q8)));
+        let m = random_matrix(GgmlType::Q4_K, 1, 1024, &mut rng);
+        let row = as_blocks::<BlockQ4_K>(m.bytes());
+        // SAFETY: as above.
+        let simd = unsafe { super::dot_avx2::dot_q4_k(&row, &q8k) };
+        assert!(close(simd, super::dot::dot_q4_k(&row, &q8k)), "{simd}");
+        let m = random_matrix(GgmlType::Q6_K, 1, 1024, &mut rng);
+        let row = as_blocks::<BlockQ6_K>(m.bytes());
+        // SAFETY: as above.
+        let simd = unsafe { super::dot_avx2::dot_q6_k(&row, &q8k) };
+        assert!(close(simd, super::dot::dot_q6_k(&row, &q8k)), "{simd}");
+    }
+}

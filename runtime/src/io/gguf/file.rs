@@ -2,8 +2,8 @@
 
 use std::collections::HashSet;
 use std::fs::File;
-use std::ops::Deref;
 use std::path::Path;
+use std::sync::Arc;
 
 use memmap2::Mmap;
 
@@ -15,34 +15,17 @@ use super::limits::{
 };
 use super::metadata::GgufMetadata;
 use super::tensor_info::GgufTensorInfo;
-use crate::quant::GgmlType;
+use crate::quant::{GgmlType, QuantizedMatrix, SharedBytes};
 
 /// The four bytes every GGUF file starts with.
 pub const GGUF_MAGIC: [u8; 4] = *b"GGUF";
 /// Metadata key that sets the data alignment.
 pub const ALIGNMENT_KEY: &str = "general.alignment";
 
-/// The bytes of a GGUF file: memory-mapped from disk or owned in memory.
-#[derive(Debug)]
-enum FileBytes {
-    Mapped(Mmap),
-    Owned(Vec<u8>),
-}
-
-impl Deref for FileBytes {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        match self {
-            FileBytes::Mapped(m) => m,
-            FileBytes::Owned(v) => v,
-        }
-    }
-}
-
 /// A parsed GGUF file (v2 or v3) whose tensor data stays in the mapped file.
 #[derive(Debug)]
 pub struct GgufFile {
-    bytes: FileBytes,
+    bytes: SharedBytes,
     version: u32,
     metadata: GgufMetadata,
     tensors: Vec<GgufTensorInfo>,
@@ -65,12 +48,12 @@ impl GgufFile {
         // SAFETY: the mapping is read-only; it stays valid as long as the file is not
         // truncated externally, which the doc comment above asks callers to avoid.
         let map = unsafe { Mmap::map(&file) }.map_err(|e| io("map", e))?;
-        GgufFile::parse(FileBytes::Mapped(map))
+        GgufFile::parse(SharedBytes::new(Arc::new(map)))
     }
 
     /// Parses and validates a GGUF file held in memory.
     pub fn from_bytes(bytes: Vec<u8>) -> Result<GgufFile> {
-        GgufFile::parse(FileBytes::Owned(bytes))
+        GgufFile::parse(SharedBytes::from_vec(bytes))
     }
 
     /// GGUF format version (2 or 3).
@@ -97,6 +80,34 @@ impl GgufFile {
     pub fn tensor_data(&self, info: &GgufTensorInfo) -> &[u8] {
         let start = (self.data_offset + info.offset) as usize;
         &self.bytes[start..start + info.n_bytes as usize]
+    }
+
+    /// A tensor's bytes as a shared view of the mapped file (no copy).
+    pub fn tensor_shared(&self, info: &GgufTensorInfo) -> SharedBytes {
+        let start = (self.data_offset + info.offset) as usize;
+        self.bytes
+            .slice(start..start + info.n_bytes as usize)
+            .expect("tensor ranges were checked against the file at open")
+    }
+
+    /// The 2-D tensor `name` (ggml dims `[cols, rows]`) as a matrix that stays in its
+    /// encoding and in the mapped file; 1-D tensors are one row.
+    pub fn quantized_matrix(&self, name: &str) -> Result<QuantizedMatrix> {
+        let info = self.tensor(name).ok_or_else(|| GgufError::Tensor {
+            name: name.to_string(),
+            problem: "no such tensor".into(),
+        })?;
+        let bad = |problem: String| GgufError::Tensor {
+            name: name.to_string(),
+            problem,
+        };
+        let (cols, rows) = match info.dims[..] {
+            [c] => (c as usize, 1),
+            [c, r] => (c as usize, r as usize),
+            _ => return Err(bad(format!("dims {:?} are not a matrix", info.dims))),
+        };
+        QuantizedMatrix::new(info.ggml_type, rows, cols, self.tensor_shared(info))
+            .map_err(|e| bad(e.to_string()))
     }
 
     /// The raw bytes of the tensor called `name`.
@@ -131,7 +142,7 @@ impl GgufFile {
     }
 
     /// Parses header, metadata and tensor infos, and checks every tensor against the file.
-    fn parse(bytes: FileBytes) -> Result<GgufFile> {
+    fn parse(bytes: SharedBytes) -> Result<GgufFile> {
         let mut c = Cursor::new(&bytes);
         let (version, n_tensors, n_kv) = read_header(&mut c)?;
         let metadata = GgufMetadata::parse(&mut c, n_kv)?;
