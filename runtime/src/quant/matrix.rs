@@ -47,7 +47,7 @@ impl QuantizedMatrix {
             op: "QuantizedMatrix::new",
             detail: format!("{rows} x {cols} overflows"),
         })?;
-        if cols % ggml_type.block_size() != 0 {
+        if !cols.is_multiple_of(ggml_type.block_size()) {
             return Err(QuantError::PartialBlock {
                 op: "QuantizedMatrix::new",
                 ggml_type,

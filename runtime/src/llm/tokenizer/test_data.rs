@@ -27,3 +27,42 @@ pub(crate) fn data_dir() -> PathBuf {
 pub(crate) fn vocab_path(name: &str) -> PathBuf {
     data_dir().join(format!("tokenizers/ggml-vocab/ggml-vocab-{name}.gguf"))
 }
+
+/// Path of a tiktoken rank file shipped in the `tiktoken-rs` crate's sources, which
+/// cargo unpacks into its registry because the crate is a dev-dependency.
+pub(crate) fn tiktoken_rank_file(name: &str) -> PathBuf {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .expect("CARGO_HOME or HOME is set");
+    let registry = cargo_home.join("registry/src");
+    std::fs::read_dir(&registry)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|index| {
+            index
+                .path()
+                .join(format!("tiktoken-rs-0.12.1/assets/{name}.tiktoken"))
+        })
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "{name}.tiktoken not found under {}: the dev-dependency tiktoken-rs 0.12.1 \
+                 provides it (`cargo fetch` downloads it)",
+                registry.display()
+            )
+        })
+}
+
+/// Text of `tests/fixtures/tokenizers/<name>`.
+pub(crate) fn tokenizer_fixture(name: &str) -> String {
+    let path = format!(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/tokenizers/{}"
+        ),
+        name
+    );
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+}

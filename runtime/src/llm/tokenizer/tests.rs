@@ -163,3 +163,45 @@ fn stream_decoder_holds_partial_utf8_and_replaces_invalid() {
     assert_eq!(stream.push(&tok, lead).unwrap(), "");
     assert_eq!(stream.finish(), "\u{FFFD}");
 }
+
+/// Encodes the fixture corpus with a tiktoken encoding and compares with Python.
+fn check_tiktoken(encoding: TiktokenEncoding, name: &str) {
+    use super::test_data::{tiktoken_rank_file, tokenizer_fixture};
+    let tok = Tokenizer::from_tiktoken_file(tiktoken_rank_file(name), encoding).unwrap();
+    let corpus = tokenizer_fixture("tiktoken-corpus.txt");
+    let cases: Vec<&str> = corpus
+        .split("\n__case__\n")
+        .filter(|c| !c.is_empty())
+        .collect();
+    let expected = tokenizer_fixture(&format!("tiktoken-{name}.out"));
+    let expected: Vec<Vec<u32>> = expected
+        .lines()
+        .map(|l| l.split_whitespace().map(|t| t.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(cases.len(), expected.len());
+    for (text, ids) in cases.iter().zip(&expected) {
+        assert_eq!(&tok.encode(text, false).unwrap(), ids, "{name}: {text:?}");
+        assert_eq!(&tok.decode(ids).unwrap(), text);
+    }
+    let eot = tok.token_id("<|endoftext|>").unwrap();
+    let with_special = tok
+        .encode_with(
+            "a<|endoftext|>",
+            EncodeOptions {
+                add_special: false,
+                parse_special: true,
+            },
+        )
+        .unwrap();
+    assert_eq!(with_special.last(), Some(&eot));
+}
+
+#[test]
+fn tiktoken_cl100k_matches_python() {
+    check_tiktoken(TiktokenEncoding::Cl100kBase, "cl100k_base");
+}
+
+#[test]
+fn tiktoken_o200k_matches_python() {
+    check_tiktoken(TiktokenEncoding::O200kBase, "o200k_base");
+}
