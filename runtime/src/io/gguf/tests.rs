@@ -298,3 +298,98 @@ fn reads_a_real_vocabulary_file() {
     assert_eq!(tokens.len(), 32000);
     assert!(f.tensors().is_empty());
 }
+
+/// `tests/fixtures/gguf/<name>`.
+fn fixture_path(name: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/gguf")).join(name)
+}
+
+/// The 2 x 32 values both interop fixtures store in every tensor type.
+fn interop_values() -> Vec<f32> {
+    (0..64).map(|i| (i as f32 - 30.0) * 0.37).collect()
+}
+
+const INTEROP_TYPES: [GgmlType; 5] = [
+    GgmlType::F32,
+    GgmlType::F16,
+    GgmlType::BF16,
+    GgmlType::Q8_0,
+    GgmlType::Q4_0,
+];
+
+#[test]
+fn reads_a_file_written_by_gguf_py() {
+    let f = GgufFile::open(fixture_path("python-written.gguf")).unwrap();
+    let m = f.metadata();
+    assert_eq!(f.architecture(), Some("llama"));
+    assert_eq!(m.get("test.u8"), Some(&GgufValue::U8(250)));
+    assert_eq!(m.get("test.i8"), Some(&GgufValue::I8(-5)));
+    assert_eq!(m.get("test.u16"), Some(&GgufValue::U16(65000)));
+    assert_eq!(m.get("test.i16"), Some(&GgufValue::I16(-300)));
+    assert_eq!(m.get("test.u32"), Some(&GgufValue::U32(4_000_000_000)));
+    assert_eq!(m.get("test.i32"), Some(&GgufValue::I32(-7)));
+    assert_eq!(m.get("test.f32"), Some(&GgufValue::F32(1.5)));
+    assert_eq!(m.get("test.bool"), Some(&GgufValue::Bool(true)));
+    assert_eq!(m.get_str("test.string").unwrap(), Some("héllo ▁ wörld"));
+    assert_eq!(m.get("test.u64"), Some(&GgufValue::U64(u64::MAX)));
+    assert_eq!(m.get("test.i64"), Some(&GgufValue::I64(i64::MIN)));
+    assert_eq!(m.get("test.f64"), Some(&GgufValue::F64(-2.25)));
+    assert_eq!(
+        m.get_array("test.strings").unwrap(),
+        Some(&GgufArray::String(vec!["a".into(), "▁b".into(), "".into()]))
+    );
+    assert_eq!(m.get_array("test.ints").unwrap(), Some(&GgufArray::I32(vec![1, -2, 3])));
+    assert_eq!(
+        m.get_array("test.nested").unwrap(),
+        Some(&GgufArray::Array(vec![GgufArray::I32(vec![1, 2]), GgufArray::I32(vec![3])]))
+    );
+    let values = interop_values();
+    for ty in INTEROP_TYPES {
+        let name = ty.name().to_lowercase();
+        let info = f.tensor(&name).unwrap();
+        assert_eq!((info.ggml_type, info.shape()), (ty, vec![2, 32]), "{name}");
+        let expected = crate::quant::quantize(ty, &values).unwrap();
+        assert_eq!(f.tensor_bytes(&name).unwrap(), expected.as_slice(), "{name}");
+    }
+    let m8 = f.quantized_matrix("q8_0").unwrap();
+    let mut out = [0f32; 2];
+    m8.matvec(&[1.0; 32], &mut out).unwrap();
+    let row0: f32 = values[..32].iter().sum();
+    assert!((out[0] - row0).abs() < 0.1, "{out:?} vs {row0}");
+}
+
+/// The file `make_gguf_fixtures.py` checks with `gguf.GGUFReader`.
+fn born_interop_writer() -> GgufWriter {
+    let mut w = GgufWriter::new();
+    w.set_metadata("general.architecture", GgufValue::String("llama".into()));
+    w.set_metadata("born.u8", GgufValue::U8(7));
+    w.set_metadata("born.i16", GgufValue::I16(-300));
+    w.set_metadata("born.f64", GgufValue::F64(0.125));
+    w.set_metadata("born.bool", GgufValue::Bool(false));
+    w.set_metadata(
+        "born.strings",
+        GgufValue::Array(GgufArray::String(vec!["α".into(), "β γ".into()])),
+    );
+    w.set_metadata(
+        "born.nested",
+        GgufValue::Array(GgufArray::Array(vec![GgufArray::U16(vec![1, 2, 3])])),
+    );
+    let values = interop_values();
+    for ty in INTEROP_TYPES {
+        w.add_f32_tensor(ty.name().to_lowercase(), &[32, 2], &values, ty).unwrap();
+    }
+    w
+}
+
+#[test]
+fn writer_output_matches_the_file_gguf_py_checked() {
+    let bytes = born_interop_writer().to_bytes().unwrap();
+    let path = fixture_path("born-written.gguf");
+    if std::env::var_os("BORN_UPDATE_FIXTURES").is_some() {
+        std::fs::write(&path, &bytes).unwrap();
+    }
+    let committed = std::fs::read(&path).unwrap_or_else(|e| {
+        panic!("cannot read {}: {e} (regenerate with BORN_UPDATE_FIXTURES=1)", path.display())
+    });
+    assert!(committed == bytes, "GgufWriter output differs from {}", path.display());
+}
