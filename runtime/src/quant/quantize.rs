@@ -1,18 +1,21 @@
-//! Quantization of f32 values to ggml types, bit-exact with the Python `gguf` package.
+//! Quantization of f32 values to ggml types (F16, BF16, Q8_0 and Q4_0 bit-exact with
+//! the Python `gguf` package; Q4_K after ggml's reference algorithm).
 
 use half::f16;
 
-use super::blocks::{BlockQ4_0, BlockQ8_0, QK};
+use super::blocks::{BlockQ4_0, BlockQ8_0, QK, QK_K};
 use super::error::{byte_len, QuantError, Result};
+use super::k_quantize::quantize_q4_k;
 use super::GgmlType;
 
 /// Types that [`quantize`] produces.
-pub const QUANTIZE_TYPES: [GgmlType; 5] = [
+pub const QUANTIZE_TYPES: [GgmlType; 6] = [
     GgmlType::F32,
     GgmlType::F16,
     GgmlType::BF16,
     GgmlType::Q8_0,
     GgmlType::Q4_0,
+    GgmlType::Q4_K,
 ];
 
 /// Encodes `values` as `ggml_type` (the count must be whole blocks).
@@ -35,6 +38,9 @@ pub fn quantize(ggml_type: GgmlType, values: &[f32]) -> Result<Vec<u8>> {
         GgmlType::Q4_0 => values
             .chunks_exact(QK)
             .for_each(|c| out.extend_from_slice(bytemuck::bytes_of(&quantize_q4_0(c)))),
+        GgmlType::Q4_K => values
+            .chunks_exact(QK_K)
+            .for_each(|c| out.extend_from_slice(bytemuck::bytes_of(&quantize_q4_k(c)))),
         other => {
             return Err(QuantError::Unsupported {
                 op: "quantize",

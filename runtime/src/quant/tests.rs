@@ -213,3 +213,33 @@ fn simd_kernels_agree_with_portable_ones() {
         assert!(close(simd, super::dot::dot_q6_k(&row, &q8k)), "{simd}");
     }
 }
+
+#[test]
+fn q4_k_quantization_beats_q4_0_and_round_trips() {
+    let mut rng = Rng(0x51_7cc1_b727_220a);
+    let x: Vec<f32> = (0..4096).map(|_| rng.uniform() * 3.0 + 0.4).collect();
+    let rms = |ty: GgmlType| {
+        let back = dequantize(ty, &quantize(ty, &x).unwrap(), x.len()).unwrap();
+        let se: f32 = back.iter().zip(&x).map(|(a, b)| (a - b) * (a - b)).sum();
+        (se / x.len() as f32).sqrt()
+    };
+    let (q4k, q4_0) = (rms(GgmlType::Q4_K), rms(GgmlType::Q4_0));
+    // 4-bit levels over a range of ~6: a step of ~0.4, so an rms error near 0.4 / sqrt(12).
+    assert!(q4k < 0.13, "Q4_K rms error {q4k}");
+    assert!(q4k < q4_0, "Q4_K {q4k} vs Q4_0 {q4_0}");
+    assert_eq!(
+        quantize(GgmlType::Q4_K, &[0.0; 256]).unwrap(),
+        vec![0u8; 144]
+    );
+    let constant = dequantize(
+        GgmlType::Q4_K,
+        &quantize(GgmlType::Q4_K, &[2.5; 256]).unwrap(),
+        256,
+    )
+    .unwrap();
+    assert!(
+        constant.iter().all(|v| (v - 2.5).abs() < 0.05),
+        "{:?}",
+        &constant[..4]
+    );
+}

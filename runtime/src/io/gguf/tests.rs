@@ -301,7 +301,11 @@ fn reads_a_real_vocabulary_file() {
 
 /// `tests/fixtures/gguf/<name>`.
 fn fixture_path(name: &str) -> std::path::PathBuf {
-    std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/gguf")).join(name)
+    std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/gguf"
+    ))
+    .join(name)
 }
 
 /// The 2 x 32 values both interop fixtures store in every tensor type.
@@ -338,10 +342,16 @@ fn reads_a_file_written_by_gguf_py() {
         m.get_array("test.strings").unwrap(),
         Some(&GgufArray::String(vec!["a".into(), "▁b".into(), "".into()]))
     );
-    assert_eq!(m.get_array("test.ints").unwrap(), Some(&GgufArray::I32(vec![1, -2, 3])));
+    assert_eq!(
+        m.get_array("test.ints").unwrap(),
+        Some(&GgufArray::I32(vec![1, -2, 3]))
+    );
     assert_eq!(
         m.get_array("test.nested").unwrap(),
-        Some(&GgufArray::Array(vec![GgufArray::I32(vec![1, 2]), GgufArray::I32(vec![3])]))
+        Some(&GgufArray::Array(vec![
+            GgufArray::I32(vec![1, 2]),
+            GgufArray::I32(vec![3])
+        ]))
     );
     let values = interop_values();
     for ty in INTEROP_TYPES {
@@ -349,7 +359,11 @@ fn reads_a_file_written_by_gguf_py() {
         let info = f.tensor(&name).unwrap();
         assert_eq!((info.ggml_type, info.shape()), (ty, vec![2, 32]), "{name}");
         let expected = crate::quant::quantize(ty, &values).unwrap();
-        assert_eq!(f.tensor_bytes(&name).unwrap(), expected.as_slice(), "{name}");
+        assert_eq!(
+            f.tensor_bytes(&name).unwrap(),
+            expected.as_slice(),
+            "{name}"
+        );
     }
     let m8 = f.quantized_matrix("q8_0").unwrap();
     let mut out = [0f32; 2];
@@ -376,7 +390,8 @@ fn born_interop_writer() -> GgufWriter {
     );
     let values = interop_values();
     for ty in INTEROP_TYPES {
-        w.add_f32_tensor(ty.name().to_lowercase(), &[32, 2], &values, ty).unwrap();
+        w.add_f32_tensor(ty.name().to_lowercase(), &[32, 2], &values, ty)
+            .unwrap();
     }
     w
 }
@@ -389,7 +404,14 @@ fn writer_output_matches_the_file_gguf_py_checked() {
         std::fs::write(&path, &bytes).unwrap();
     }
     let committed = std::fs::read(&path).unwrap_or_else(|e| {
-        panic!("cannot read {}: {e} (regenerate with BORN_UPDATE_FIXTURES=1)", path.display())
+        panic!(
+            "cannot read {}: {e} (regenerate with BORN_UPDATE_FIXTURES=1)",
+            path.display()
+        )
     });
-    assert!(committed == bytes, "GgufWriter output differs from {}", path.display());
+    assert!(
+        committed == bytes,
+        "GgufWriter output differs from {}",
+        path.display()
+    );
 }
