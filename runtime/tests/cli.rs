@@ -57,6 +57,28 @@ fn tokenize_and_detokenize_round_trip() {
 }
 
 #[test]
+fn tokenizes_with_hugging_face_tokenizer_json() {
+    let json = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/tokenizers/hf-spm.json"
+    );
+    let (ok, out, err) = born(&["tokenize", json], b"Hello world");
+    assert!(ok, "{err}");
+    let expected = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/tokenizers/hf-spm.out"
+    ))
+    .unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap().trim(),
+        expected.lines().next().unwrap()
+    );
+    let (ok, out, _) = born(&["detokenize", json], b"1 64 20 241 52 305 125");
+    assert!(ok);
+    assert_eq!(out, b"Hello world");
+}
+
+#[test]
 fn bad_input_is_reported() {
     let model = vocab("gpt-2");
     let model = model.to_str().unwrap();

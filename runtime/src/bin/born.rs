@@ -25,7 +25,8 @@ struct Cli {
 enum Command {
     /// Read text from stdin (all bytes, exactly) and print its token ids on one line.
     Tokenize {
-        /// A GGUF file, or a tiktoken rank file (cl100k_base / o200k_base).
+        /// A GGUF file, a Hugging Face directory or tokenizer.json, or a tiktoken rank
+        /// file (cl100k_base / o200k_base).
         model: PathBuf,
         /// Do not add BOS/EOS even when the model asks for them.
         #[arg(long)]
@@ -36,7 +37,7 @@ enum Command {
     },
     /// Read token ids from stdin and write the text they decode to.
     Detokenize {
-        /// A GGUF file, or a tiktoken rank file.
+        /// A GGUF file, a Hugging Face directory or tokenizer.json, or a tiktoken rank file.
         model: PathBuf,
     },
     /// Print a GGUF file's architecture, metadata and tensor table.
@@ -69,9 +70,16 @@ fn main() -> ExitCode {
 /// Any error, shown with its message.
 type CliResult = Result<(), Box<dyn std::error::Error>>;
 
-/// Loads the tokenizer of a GGUF file or a tiktoken rank file.
+/// Loads the tokenizer of a GGUF file, a Hugging Face directory or `tokenizer.json`,
+/// or a tiktoken rank file.
 fn load_tokenizer(model: &Path) -> Result<Tokenizer, Box<dyn std::error::Error>> {
+    if model.is_dir() {
+        return Ok(Tokenizer::from_hf_file(model.join("tokenizer.json"))?);
+    }
     let name = model.file_name().unwrap_or_default().to_string_lossy();
+    if name.ends_with(".json") {
+        return Ok(Tokenizer::from_hf_file(model)?);
+    }
     if name.ends_with(".tiktoken") {
         let encoding = TiktokenEncoding::from_name(&name).ok_or_else(|| {
             format!(

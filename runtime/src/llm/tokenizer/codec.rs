@@ -1,8 +1,8 @@
 //! The `Tokenizer`: text to token ids and back, for every supported model kind.
 
-use super::bpe::BpeModel;
+use super::bpe::{BpeModel, SpacePrefix};
 use super::error::Result;
-use super::special::{Fragment, SpecialMatcher};
+use super::special::{Fragment, SpecialMatcher, StripRule};
 use super::spm::{SpmModel, SPACE_MARK};
 use super::tiktoken::TiktokenModel;
 use super::token_type::TokenType;
@@ -38,8 +38,8 @@ pub struct EncodeOptions {
 
 impl Tokenizer {
     /// A tokenizer from its parts.
-    pub(crate) fn new(vocab: Vocab, model: Model, rstrip_specials: bool) -> Tokenizer {
-        let specials = SpecialMatcher::new(&vocab, rstrip_specials);
+    pub(crate) fn new(vocab: Vocab, model: Model, strip: &StripRule) -> Tokenizer {
+        let specials = SpecialMatcher::new(&vocab, strip);
         Tokenizer {
             vocab,
             model,
@@ -97,14 +97,14 @@ impl Tokenizer {
             self.specials.partition(text, options.parse_special)
         };
         let mut after_special = true;
-        for fragment in fragments {
+        for (i, fragment) in fragments.into_iter().enumerate() {
             match fragment {
                 Fragment::Token(id) => {
                     out.push(id);
                     after_special = true;
                 }
                 Fragment::Text(t) => {
-                    self.encode_fragment(t, after_special, &mut out)?;
+                    self.encode_fragment(t, i == 0, after_special, &mut out)?;
                     after_special = false;
                 }
             }
@@ -115,8 +115,15 @@ impl Tokenizer {
         Ok(out)
     }
 
-    /// Encodes one stretch of text with the model.
-    fn encode_fragment(&self, text: &str, after_special: bool, out: &mut Vec<u32>) -> Result<()> {
+    /// Encodes one stretch of text with the model; `first` when it starts the text,
+    /// `after_special` when it starts the text or follows a special token.
+    fn encode_fragment(
+        &self,
+        text: &str,
+        first: bool,
+        after_special: bool,
+        out: &mut Vec<u32>,
+    ) -> Result<()> {
         match &self.model {
             Model::Spm(spm) => {
                 let mut escaped = String::with_capacity(text.len() + 3);
@@ -126,7 +133,7 @@ impl Tokenizer {
                 escaped.extend(text.chars().map(|c| if c == ' ' { SPACE_MARK } else { c }));
                 spm.encode(&self.vocab, &escaped, out)
             }
-            Model::Bpe(bpe) => bpe.encode(text, out),
+            Model::Bpe(bpe) => bpe.encode(text, first, out),
             Model::Tiktoken(tt) => tt.encode(text, out),
         }
     }
@@ -169,6 +176,10 @@ impl Tokenizer {
 
     /// Whether decoding drops one leading space (SentencePiece's space prefix).
     pub(crate) fn strips_leading_space(&self) -> bool {
-        matches!(&self.model, Model::Spm(spm) if spm.add_space_prefix)
+        match &self.model {
+            Model::Spm(spm) => spm.add_space_prefix,
+            Model::Bpe(bpe) => matches!(bpe.metaspace(), Some(p) if p != SpacePrefix::Never),
+            Model::Tiktoken(_) => false,
+        }
     }
 }

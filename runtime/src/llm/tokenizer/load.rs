@@ -2,10 +2,11 @@
 
 use std::path::Path;
 
-use super::bpe::BpeModel;
+use super::bpe::{split_merge, BpeModel, Symbols};
 use super::codec::{Model, Tokenizer};
 use super::error::{Result, TokenizerError};
 use super::pretokenizer::PreTokenizer;
+use super::special::StripRule;
 use super::spm::SpmModel;
 use super::tiktoken::{parse_rank_file, TiktokenEncoding, TiktokenModel};
 use super::token_type::TokenType;
@@ -50,7 +51,11 @@ impl Tokenizer {
         let is_llama3 = matches!(pre, "llama3" | "llama-v3" | "llama-bpe" | "falcon3");
         let special = special_tokens(m, model == "llama" || is_llama3)?;
         let name = m.get_str("general.name")?.unwrap_or("").to_lowercase();
-        let rstrip_specials = name.contains("phi3") || name.contains("phi-3");
+        let strip = if name.contains("phi3") || name.contains("phi-3") {
+            StripRule::Phi3
+        } else {
+            StripRule::None
+        };
         match model {
             "llama" => {
                 let vocab = Vocab::new(texts, types, scores, special, SpmModel::piece)?;
@@ -58,20 +63,22 @@ impl Tokenizer {
                     .get_bool("tokenizer.ggml.add_space_prefix")?
                     .unwrap_or(true);
                 let spm = SpmModel::new(&vocab, prefix);
-                Ok(Tokenizer::new(
-                    vocab,
-                    Model::Spm(Box::new(spm)),
-                    rstrip_specials,
-                ))
+                Ok(Tokenizer::new(vocab, Model::Spm(Box::new(spm)), &strip))
             }
             "gpt2" => {
                 let merges = match m.get_array("tokenizer.ggml.merges")? {
                     Some(GgufArray::String(v)) => v,
                     _ => return Err(missing("tokenizer.ggml.merges (an array of strings)")),
                 };
-                let vocab = Vocab::new(texts, types, scores, special, BpeModel::piece)?;
-                let bpe = BpeModel::new(&vocab, merges, PreTokenizer::for_family(pre)?)?;
-                Ok(Tokenizer::new(vocab, Model::Bpe(bpe), rstrip_specials))
+                let merges = merges
+                    .iter()
+                    .enumerate()
+                    .map(|(rank, m)| split_merge(rank, m))
+                    .collect::<Result<Vec<_>>>()?;
+                let vocab = Vocab::new(texts, types, scores, special, BpeModel::byte_level_piece)?;
+                let pre = PreTokenizer::for_family(pre)?;
+                let bpe = BpeModel::new(&vocab, &merges, Some(pre), Symbols::Bytes, None)?;
+                Ok(Tokenizer::new(vocab, Model::Bpe(bpe), &strip))
             }
             other => Err(TokenizerError::Unsupported {
                 what: "tokenizer model",
@@ -136,7 +143,11 @@ impl Tokenizer {
             }
         })?;
         let model = TiktokenModel::new(ranks, encoding.pattern())?;
-        Ok(Tokenizer::new(vocab, Model::Tiktoken(model), false))
+        Ok(Tokenizer::new(
+            vocab,
+            Model::Tiktoken(model),
+            &StripRule::None,
+        ))
     }
 }
 

@@ -5,6 +5,7 @@ mod bpe;
 pub mod byte_level;
 mod codec;
 mod error;
+mod hf;
 mod load;
 mod pretokenizer;
 mod special;

@@ -67,8 +67,17 @@ impl PreTokenizer {
 
     /// A pre-tokenizer from one regex.
     pub fn from_pattern(pattern: &str) -> Result<PreTokenizer> {
+        PreTokenizer::from_patterns(&[pattern])
+    }
+
+    /// A pre-tokenizer applying several regexes in turn, each splitting the pieces of
+    /// the previous one.
+    pub fn from_patterns<S: AsRef<str>>(patterns: &[S]) -> Result<PreTokenizer> {
         Ok(PreTokenizer {
-            passes: vec![compile(pattern)?],
+            passes: patterns
+                .iter()
+                .map(|p| compile(p.as_ref()))
+                .collect::<Result<_>>()?,
             ignore_merges: false,
         })
     }

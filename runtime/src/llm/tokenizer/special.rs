@@ -18,7 +18,31 @@ struct SpecialToken {
     text: String,
     id: u32,
     token_type: TokenType,
+    lstrip: bool,
     rstrip: bool,
+}
+
+/// Which special tokens swallow whitespace before (`lstrip`) or after (`rstrip`) them.
+#[derive(Debug, Clone, Default)]
+pub(crate) enum StripRule {
+    /// None do.
+    #[default]
+    None,
+    /// Phi-3: all but `<unk>`, `<s>` and `<|endoftext|>` strip on the right.
+    Phi3,
+    /// Per token id: (lstrip, rstrip).
+    PerToken(std::collections::HashMap<u32, (bool, bool)>),
+}
+
+impl StripRule {
+    /// (lstrip, rstrip) of a token.
+    fn flags(&self, id: u32, text: &str) -> (bool, bool) {
+        match self {
+            StripRule::None => (false, false),
+            StripRule::Phi3 => (false, !matches!(text, "<unk>" | "<s>" | "<|endoftext|>")),
+            StripRule::PerToken(map) => map.get(&id).copied().unwrap_or_default(),
+        }
+    }
 }
 
 /// Finds special tokens in text, longest first.
@@ -28,17 +52,20 @@ pub(crate) struct SpecialMatcher {
 }
 
 impl SpecialMatcher {
-    /// The matcher for every control, user-defined and unknown token of `vocab`;
-    /// `rstrip_all` makes them swallow whitespace after them (Phi-3 convention).
-    pub(crate) fn new(vocab: &Vocab, rstrip_all: bool) -> SpecialMatcher {
+    /// The matcher for every control, user-defined and unknown token of `vocab`.
+    pub(crate) fn new(vocab: &Vocab, strip: &StripRule) -> SpecialMatcher {
         let mut tokens: Vec<SpecialToken> = vocab
             .special_tokens()
             .filter(|(_, text, _)| !text.is_empty())
-            .map(|(id, text, token_type)| SpecialToken {
-                text: text.to_string(),
-                id,
-                token_type,
-                rstrip: rstrip_all && !matches!(text, "<unk>" | "<s>" | "<|endoftext|>"),
+            .map(|(id, text, token_type)| {
+                let (lstrip, rstrip) = strip.flags(id, text);
+                SpecialToken {
+                    text: text.to_string(),
+                    id,
+                    token_type,
+                    lstrip,
+                    rstrip,
+                }
             })
             .collect();
         tokens.sort_by(|a, b| b.text.len().cmp(&a.text.len()).then(a.id.cmp(&b.id)));
@@ -66,17 +93,26 @@ impl SpecialMatcher {
     }
 }
 
+/// Whitespace that stripping special tokens absorb.
+fn is_space(c: char) -> bool {
+    c.is_ascii_whitespace() || c == '\x0b'
+}
+
 /// Appends the pieces of `text` split at each occurrence of `special`.
 fn split_on<'t>(text: &'t str, special: &SpecialToken, out: &mut Vec<Fragment<'t>>) {
     let mut rest = text;
     while let Some(pos) = rest.find(special.text.as_str()) {
-        if pos > 0 {
-            out.push(Fragment::Text(&rest[..pos]));
+        let mut left = &rest[..pos];
+        if special.lstrip {
+            left = left.trim_end_matches(is_space);
+        }
+        if !left.is_empty() {
+            out.push(Fragment::Text(left));
         }
         out.push(Fragment::Token(special.id));
         rest = &rest[pos + special.text.len()..];
         if special.rstrip {
-            rest = rest.trim_start_matches(|c: char| c.is_ascii_whitespace() || c == '\x0b');
+            rest = rest.trim_start_matches(is_space);
         }
     }
     if !rest.is_empty() {

@@ -205,3 +205,58 @@ fn tiktoken_cl100k_matches_python() {
 fn tiktoken_o200k_matches_python() {
     check_tiktoken(TiktokenEncoding::O200kBase, "o200k_base");
 }
+
+/// Encodes the corpus with a small `tokenizer.json` and compares with Python `tokenizers`.
+fn check_hf(name: &str) {
+    use super::test_data::tokenizer_fixture;
+    let tok = Tokenizer::from_hf_json(&tokenizer_fixture(&format!("hf-{name}.json"))).unwrap();
+    let corpus =
+        tokenizer_fixture("tiktoken-corpus.txt") + &tokenizer_fixture("hf-extra-cases.txt");
+    let cases: Vec<&str> = corpus
+        .split("\n__case__\n")
+        .filter(|c| !c.is_empty())
+        .collect();
+    let expected = tokenizer_fixture(&format!("hf-{name}.out"));
+    let expected: Vec<Vec<u32>> = expected
+        .lines()
+        .map(|l| l.split_whitespace().map(|t| t.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(cases.len(), expected.len());
+    let options = EncodeOptions {
+        add_special: true,
+        parse_special: true,
+    };
+    for (text, ids) in cases.iter().zip(&expected) {
+        assert_eq!(
+            &tok.encode_with(text, options).unwrap(),
+            ids,
+            "{name}: {text:?}"
+        );
+        if !text.contains("<s>") && !text.contains("<|") {
+            assert_eq!(&tok.decode(ids).unwrap(), text, "{name}: decode");
+        }
+    }
+}
+
+#[test]
+fn hf_byte_level_bpe_matches_python_tokenizers() {
+    check_hf("bytelevel");
+}
+
+#[test]
+fn hf_sentencepiece_style_bpe_matches_python_tokenizers() {
+    check_hf("spm");
+}
+
+#[test]
+fn hf_unsupported_parts_are_named() {
+    let err =
+        Tokenizer::from_hf_json(r#"{"model": {"type": "WordPiece", "vocab": {}}}"#).unwrap_err();
+    assert!(err.to_string().contains("WordPiece"), "{err}");
+    let err = Tokenizer::from_hf_json(
+        r#"{"normalizer": {"type": "NFKC"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}"#,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("NFKC"), "{err}");
+    assert!(Tokenizer::from_hf_json("{not json").is_err());
+}
