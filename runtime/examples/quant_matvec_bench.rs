@@ -34,6 +34,22 @@ fn random_matrix(ty: GgmlType, rows: usize, cols: usize) -> QuantizedMatrix {
     QuantizedMatrix::new(ty, rows, cols, SharedBytes::from_vec(bytes)).expect("sizes match")
 }
 
+/// Vectors per `matmul` call in the batched measurement.
+const BATCH: usize = 8;
+
+/// Seconds per `matmul` of `n` copies of `x`.
+fn time_matmul(m: &QuantizedMatrix, x: &[f32], n: usize) -> f64 {
+    let xs: Vec<f32> = x.iter().copied().cycle().take(n * x.len()).collect();
+    let mut out = vec![0f32; n * m.rows()];
+    let mut iters = 0u32;
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_millis(500) {
+        m.matmul(&xs, n, &mut out).expect("shapes match");
+        iters += 1;
+    }
+    start.elapsed().as_secs_f64() / iters as f64
+}
+
 fn main() {
     let args: Vec<usize> = std::env::args()
         .skip(1)
@@ -67,11 +83,13 @@ fn main() {
             iters += 1;
         }
         let secs = start.elapsed().as_secs_f64() / iters as f64;
+        let batched = time_matmul(&m, &x, BATCH);
         println!(
-            "{:5}  {:8.3} ms  {:6.2} GB/s of weights",
+            "{:5}  matvec {:8.3} ms  {:6.2} GB/s of weights   matmul x{BATCH} {:8.3} ms per vector",
             ty.name(),
             secs * 1e3,
-            m.bytes().len() as f64 / secs / 1e9
+            m.bytes().len() as f64 / secs / 1e9,
+            batched * 1e3 / BATCH as f64
         );
     }
 }

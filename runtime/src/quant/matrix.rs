@@ -128,11 +128,18 @@ impl QuantizedMatrix {
     /// `out = self · x`, parallel over rows; Q4_0/Q8_0/Q4_K/Q6_K multiply integers
     /// against `x` quantized to 8 bits (as ggml does), other types decode block by block.
     pub fn matvec(&self, x: &[f32], out: &mut [f32]) -> Result<()> {
-        if x.len() != self.cols || out.len() != self.rows {
+        self.matmul(x, 1, out)
+    }
+
+    /// `out[i] = self · x[i]` for `n` vectors stored row-major in `x` (`n × cols`), into
+    /// `out` (`n × rows`). Each weight row is read once for all `n` vectors, which makes
+    /// batched prompt processing cheaper than `n` calls to `matvec`.
+    pub fn matmul(&self, x: &[f32], n: usize, out: &mut [f32]) -> Result<()> {
+        if n == 0 || x.len() != n * self.cols || out.len() != n * self.rows {
             return Err(QuantError::Shape {
-                op: "QuantizedMatrix::matvec",
+                op: "QuantizedMatrix::matmul",
                 detail: format!(
-                    "{} x {} matrix times vector of {} into {} outputs",
+                    "{} x {} matrix times {n} vectors given {} inputs and {} outputs",
                     self.rows,
                     self.cols,
                     x.len(),
@@ -140,51 +147,85 @@ impl QuantizedMatrix {
                 ),
             });
         }
-        let activation = match self.ggml_type {
-            GgmlType::Q4_0 | GgmlType::Q8_0 => Activation::Q8(Q8Blocks::quantize(x)),
-            GgmlType::Q4_K | GgmlType::Q6_K => Activation::Q8K(Q8KBlocks::quantize(x)),
-            _ => Activation::F32(x),
-        };
+        let activations: Vec<Activation<'_>> = x
+            .chunks_exact(self.cols)
+            .map(|xi| match self.ggml_type {
+                GgmlType::Q4_0 | GgmlType::Q8_0 => Activation::Q8(Q8Blocks::quantize(xi)),
+                GgmlType::Q4_K | GgmlType::Q6_K => Activation::Q8K(Q8KBlocks::quantize(xi)),
+                _ => Activation::F32(xi),
+            })
+            .collect();
+        if n == 1 {
+            return self.rows_times(&activations, out);
+        }
+        // Row-major by weight row first, then transposed into `out`.
+        let mut by_row = vec![0f32; self.rows * n];
+        self.rows_times(&activations, &mut by_row)?;
+        for (r, values) in by_row.chunks_exact(n).enumerate() {
+            for (i, v) in values.iter().enumerate() {
+                out[i * self.rows + r] = *v;
+            }
+        }
+        Ok(())
+    }
+
+    /// Fills `out[r * n + i]` with row `r` times activation `i`, parallel over rows.
+    fn rows_times(&self, activations: &[Activation<'_>], out: &mut [f32]) -> Result<()> {
+        let n = activations.len();
         let rb = self.row_bytes();
         let simd = simd_available();
-        out.par_chunks_mut(ROWS_PER_TASK)
+        out.par_chunks_mut(ROWS_PER_TASK * n)
             .enumerate()
             .try_for_each(|(task, chunk)| {
                 let mut scratch = Vec::new();
-                for (i, o) in chunk.iter_mut().enumerate() {
-                    let r = task * ROWS_PER_TASK + i;
+                for (k, row_out) in chunk.chunks_mut(n).enumerate() {
+                    let r = task * ROWS_PER_TASK + k;
                     let row = &self.data[r * rb..(r + 1) * rb];
-                    *o = self.row_dot(row, &activation, simd, &mut scratch)?;
+                    self.row_times(row, activations, simd, &mut scratch, row_out)?;
                 }
                 Ok(())
             })
     }
 
-    /// One row's dot product with the prepared activation.
-    fn row_dot(
+    /// One row's dot products with every prepared activation.
+    fn row_times(
         &self,
         row: &[u8],
-        a: &Activation<'_>,
+        activations: &[Activation<'_>],
         simd: bool,
         scratch: &mut Vec<f32>,
-    ) -> Result<f32> {
-        Ok(match (self.ggml_type, a) {
-            (GgmlType::Q8_0, Activation::Q8(a)) => dot_q8_0(&as_blocks::<BlockQ8_0>(row), a, simd),
-            (GgmlType::Q4_0, Activation::Q8(a)) => dot_q4_0(&as_blocks::<BlockQ4_0>(row), a, simd),
-            (GgmlType::Q4_K, Activation::Q8K(a)) => dot_q4_k(&as_blocks::<BlockQ4_K>(row), a, simd),
-            (GgmlType::Q6_K, Activation::Q8K(a)) => dot_q6_k(&as_blocks::<BlockQ6_K>(row), a, simd),
-            (ty, Activation::F32(x)) => {
-                scratch.resize(self.cols, 0.0);
-                dequantize_into(ty, row, scratch)?;
-                dot_f32(scratch, x)
-            }
-            (ty, _) => {
-                return Err(QuantError::Unsupported {
-                    op: "QuantizedMatrix::matvec",
-                    ggml_type: ty,
-                })
-            }
-        })
+        out: &mut [f32],
+    ) -> Result<()> {
+        let ty = self.ggml_type;
+        if matches!(activations.first(), Some(Activation::F32(_))) {
+            // Decode the row once for all vectors.
+            scratch.resize(self.cols, 0.0);
+            dequantize_into(ty, row, scratch)?;
+        }
+        for (o, a) in out.iter_mut().zip(activations) {
+            *o = match (ty, a) {
+                (GgmlType::Q8_0, Activation::Q8(a)) => {
+                    dot_q8_0(&as_blocks::<BlockQ8_0>(row), a, simd)
+                }
+                (GgmlType::Q4_0, Activation::Q8(a)) => {
+                    dot_q4_0(&as_blocks::<BlockQ4_0>(row), a, simd)
+                }
+                (GgmlType::Q4_K, Activation::Q8K(a)) => {
+                    dot_q4_k(&as_blocks::<BlockQ4_K>(row), a, simd)
+                }
+                (GgmlType::Q6_K, Activation::Q8K(a)) => {
+                    dot_q6_k(&as_blocks::<BlockQ6_K>(row), a, simd)
+                }
+                (_, Activation::F32(x)) => dot_f32(scratch, x),
+                _ => {
+                    return Err(QuantError::Unsupported {
+                        op: "QuantizedMatrix::matmul",
+                        ggml_type: ty,
+                    })
+                }
+            };
+        }
+        Ok(())
     }
 }
 

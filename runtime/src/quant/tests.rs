@@ -243,3 +243,30 @@ fn q4_k_quantization_beats_q4_0_and_round_trips() {
         &constant[..4]
     );
 }
+
+#[test]
+fn matmul_equals_one_matvec_per_vector() {
+    let mut rng = Rng(77);
+    for ty in [
+        GgmlType::Q4_0,
+        GgmlType::Q4_K,
+        GgmlType::Q5_K,
+        GgmlType::F16,
+    ] {
+        let (rows, cols, n) = (21, 256, 5);
+        let m = random_matrix(ty, rows, cols, &mut rng);
+        let x: Vec<f32> = (0..n * cols).map(|_| rng.uniform()).collect();
+        let mut batched = vec![0f32; n * rows];
+        m.matmul(&x, n, &mut batched).unwrap();
+        for i in 0..n {
+            let mut single = vec![0f32; rows];
+            m.matvec(&x[i * cols..(i + 1) * cols], &mut single).unwrap();
+            assert_eq!(
+                &batched[i * rows..(i + 1) * rows],
+                single.as_slice(),
+                "{ty} vector {i}"
+            );
+        }
+        assert!(m.matmul(&x, n + 1, &mut batched).is_err());
+    }
+}

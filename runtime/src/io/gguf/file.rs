@@ -76,27 +76,29 @@ impl GgufFile {
         self.tensors.iter().find(|t| t.name == name)
     }
 
-    /// The raw bytes of a tensor of this file (validated at open).
-    pub fn tensor_data(&self, info: &GgufTensorInfo) -> &[u8] {
-        let start = (self.data_offset + info.offset) as usize;
-        &self.bytes[start..start + info.n_bytes as usize]
+    /// The info of the tensor called `name`, or an error naming it.
+    fn info(&self, name: &str) -> Result<&GgufTensorInfo> {
+        self.tensor(name).ok_or_else(|| GgufError::Tensor {
+            name: name.to_string(),
+            problem: format!("no such tensor among {}", self.tensors.len()),
+        })
     }
 
-    /// A tensor's bytes as a shared view of the mapped file (no copy).
-    pub fn tensor_shared(&self, info: &GgufTensorInfo) -> SharedBytes {
+    /// The bytes of the tensor called `name` as a shared view of the mapped file (no
+    /// copy), for values that outlive this `GgufFile`.
+    pub fn tensor_shared_bytes(&self, name: &str) -> Result<SharedBytes> {
+        let info = self.info(name)?;
         let start = (self.data_offset + info.offset) as usize;
-        self.bytes
+        Ok(self
+            .bytes
             .slice(start..start + info.n_bytes as usize)
-            .expect("tensor ranges were checked against the file at open")
+            .expect("tensor ranges were checked against the file at open"))
     }
 
     /// The 2-D tensor `name` (ggml dims `[cols, rows]`) as a matrix that stays in its
     /// encoding and in the mapped file; 1-D tensors are one row.
     pub fn quantized_matrix(&self, name: &str) -> Result<QuantizedMatrix> {
-        let info = self.tensor(name).ok_or_else(|| GgufError::Tensor {
-            name: name.to_string(),
-            problem: "no such tensor".into(),
-        })?;
+        let info = self.info(name)?;
         let bad = |problem: String| GgufError::Tensor {
             name: name.to_string(),
             problem,
@@ -106,17 +108,15 @@ impl GgufFile {
             [c, r] => (c as usize, r as usize),
             _ => return Err(bad(format!("dims {:?} are not a matrix", info.dims))),
         };
-        QuantizedMatrix::new(info.ggml_type, rows, cols, self.tensor_shared(info))
+        QuantizedMatrix::new(info.ggml_type, rows, cols, self.tensor_shared_bytes(name)?)
             .map_err(|e| bad(e.to_string()))
     }
 
     /// The raw bytes of the tensor called `name`.
     pub fn tensor_bytes(&self, name: &str) -> Result<&[u8]> {
-        let info = self.tensor(name).ok_or_else(|| GgufError::Tensor {
-            name: name.to_string(),
-            problem: format!("no such tensor among {}", self.tensors.len()),
-        })?;
-        Ok(self.tensor_data(info))
+        let info = self.info(name)?;
+        let start = (self.data_offset + info.offset) as usize;
+        Ok(&self.bytes[start..start + info.n_bytes as usize])
     }
 
     /// `general.architecture`, e.g. `llama`.
