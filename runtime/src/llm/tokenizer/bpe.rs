@@ -3,7 +3,9 @@
 //! Hugging Face tokenizers). Merges apply lowest rank first, leftmost on ties.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
+
+use rustc_hash::FxHashMap;
 
 use super::byte_level;
 use super::error::{Result, TokenizerError};
@@ -50,9 +52,9 @@ pub(crate) struct BpeModel {
     /// `Some` for models that write spaces as `▁`.
     metaspace: Option<SpacePrefix>,
     /// Byte strings to ids; ids below the vocabulary size are tokens.
-    strings: HashMap<Vec<u8>, StringId>,
+    strings: FxHashMap<Vec<u8>, StringId>,
     /// (left, right) to (rank, merged).
-    merges: HashMap<(StringId, StringId), (u32, StringId)>,
+    merges: FxHashMap<(StringId, StringId), (u32, StringId)>,
     n_tokens: u32,
 }
 
@@ -97,7 +99,8 @@ impl BpeModel {
                 None => s.as_bytes().to_vec(),
             }
         };
-        let mut strings = HashMap::with_capacity(vocab.len() + merges.len() / 4);
+        let mut strings = FxHashMap::default();
+        strings.reserve(vocab.len() + merges.len() / 4);
         for id in 0..n_tokens {
             strings.insert(raw(vocab.text(id)?), id);
         }
@@ -108,7 +111,8 @@ impl BpeModel {
                 next_id - 1
             })
         };
-        let mut table = HashMap::with_capacity(merges.len());
+        let mut table = FxHashMap::default();
+        table.reserve(merges.len());
         for (rank, (left, right)) in merges.iter().enumerate() {
             let (left, right) = (raw(left), raw(right));
             let merged = [left.as_slice(), right.as_slice()].concat();

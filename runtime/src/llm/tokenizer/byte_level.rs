@@ -1,8 +1,46 @@
 //! GPT-2's reversible mapping between bytes and printable characters.
 
+use std::sync::OnceLock;
+
+/// First code point used for bytes that are not printable themselves.
+const SHIFTED_BASE: u32 = 256;
+/// Number of bytes that are not printable themselves.
+const SHIFTED_COUNT: usize = 68;
+
+/// Both directions of the mapping.
+struct Tables {
+    byte_to_char: [char; 256],
+    /// Byte for code point `SHIFTED_BASE + i`.
+    shifted_to_byte: [u8; SHIFTED_COUNT],
+}
+
+/// The mapping tables, built once.
+fn tables() -> &'static Tables {
+    static TABLES: OnceLock<Tables> = OnceLock::new();
+    TABLES.get_or_init(|| {
+        let mut byte_to_char = ['\0'; 256];
+        let mut shifted_to_byte = [0u8; SHIFTED_COUNT];
+        let mut next = 0usize;
+        for b in 0..=255u8 {
+            byte_to_char[b as usize] = if is_printable(b) {
+                b as char
+            } else {
+                shifted_to_byte[next] = b;
+                let c = char::from_u32(SHIFTED_BASE + next as u32).expect("256..324 are chars");
+                next += 1;
+                c
+            };
+        }
+        Tables {
+            byte_to_char,
+            shifted_to_byte,
+        }
+    })
+}
+
 /// The character that byte-level BPE vocabularies use for `byte`.
 pub fn byte_to_char(byte: u8) -> char {
-    BYTE_TO_CHAR.with(|t| t[byte as usize])
+    tables().byte_to_char[byte as usize]
 }
 
 /// The byte a byte-level character stands for, or `None` for other characters.
@@ -11,10 +49,8 @@ pub fn char_to_byte(c: char) -> Option<u8> {
     if code < 256 && is_printable(code as u8) {
         return Some(code as u8);
     }
-    (256..256 + 68)
-        .contains(&code)
-        .then(|| BYTE_TO_CHAR.with(|t| t.iter().position(|&x| x == c).map(|b| b as u8)))
-        .flatten()
+    let shifted = code.checked_sub(SHIFTED_BASE)? as usize;
+    tables().shifted_to_byte.get(shifted).copied()
 }
 
 /// Decodes a byte-level token string to raw bytes; `None` if it has other characters.
@@ -25,23 +61,6 @@ pub fn decode(text: &str) -> Option<Vec<u8>> {
 /// Bytes that map to themselves: `!`..`~`, `¡`..`¬`, `®`..`ÿ`.
 fn is_printable(b: u8) -> bool {
     matches!(b, b'!'..=b'~' | 0xA1..=0xAC | 0xAE..=0xFF)
-}
-
-thread_local! {
-    static BYTE_TO_CHAR: [char; 256] = {
-        let mut table = ['\0'; 256];
-        let mut next = 256u32;
-        for b in 0..=255u8 {
-            table[b as usize] = if is_printable(b) {
-                b as char
-            } else {
-                let c = char::from_u32(next).expect("256..324 are valid chars");
-                next += 1;
-                c
-            };
-        }
-        table
-    };
 }
 
 #[cfg(test)]
@@ -56,6 +75,7 @@ mod tests {
             assert_eq!(char_to_byte(byte_to_char(b)), Some(b));
         }
         assert_eq!(char_to_byte('€'), None);
+        assert_eq!(char_to_byte(char::from_u32(256 + 68).unwrap()), None);
         assert_eq!(decode("Ġhello").unwrap(), b" hello");
     }
 }

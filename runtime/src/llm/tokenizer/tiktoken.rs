@@ -1,7 +1,7 @@
 //! tiktoken rank files (`cl100k_base`, `o200k_base`): base64 byte strings with ranks,
 //! encoded by merging the lowest-ranked adjacent pair first.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::error::{Result, TokenizerError};
 use super::pretokenizer::PreTokenizer;
@@ -74,13 +74,13 @@ impl TiktokenEncoding {
 /// Byte strings with ranks, and the split pattern.
 #[derive(Debug, Clone)]
 pub(crate) struct TiktokenModel {
-    ranks: HashMap<Vec<u8>, u32>,
+    ranks: FxHashMap<Vec<u8>, u32>,
     pre: PreTokenizer,
 }
 
 impl TiktokenModel {
     /// The model for `ranks` split by `pattern`.
-    pub(crate) fn new(ranks: HashMap<Vec<u8>, u32>, pattern: &str) -> Result<TiktokenModel> {
+    pub(crate) fn new(ranks: FxHashMap<Vec<u8>, u32>, pattern: &str) -> Result<TiktokenModel> {
         Ok(TiktokenModel {
             ranks,
             pre: PreTokenizer::from_pattern(pattern)?,
@@ -141,8 +141,8 @@ impl TiktokenModel {
 }
 
 /// Parses a `.tiktoken` rank file: one `base64 rank` pair per line.
-pub(crate) fn parse_rank_file(text: &str) -> Result<HashMap<Vec<u8>, u32>> {
-    let mut ranks = HashMap::new();
+pub(crate) fn parse_rank_file(text: &str) -> Result<FxHashMap<Vec<u8>, u32>> {
+    let mut ranks = FxHashMap::default();
     for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.is_empty()) {
         let bad =
             |why: &str| TokenizerError::InvalidVocab(format!("rank file line {}: {why}", n + 1));

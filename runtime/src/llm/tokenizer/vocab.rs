@@ -1,7 +1,7 @@
 //! The vocabulary shared by every tokenizer model: token texts, types, scores, the
 //! bytes each token decodes to, and the special-token ids.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::error::{Result, TokenizerError};
 use super::token_type::TokenType;
@@ -30,7 +30,7 @@ pub struct Vocab {
     types: Vec<TokenType>,
     scores: Vec<f32>,
     pieces: Vec<Vec<u8>>,
-    text_to_id: HashMap<String, u32>,
+    text_to_id: FxHashMap<String, u32>,
     special: SpecialTokens,
 }
 
@@ -70,7 +70,8 @@ impl Vocab {
                 )));
             }
         }
-        let mut text_to_id = HashMap::with_capacity(n);
+        let mut text_to_id = FxHashMap::default();
+        text_to_id.reserve(n);
         for (i, t) in texts.iter().enumerate() {
             text_to_id.insert(t.clone(), i as u32);
         }
