@@ -43,6 +43,9 @@ pub enum TokenizerError {
         /// The byte.
         byte: u8,
     },
+    /// A chat template failed to compile or render.
+    #[error("chat template: {0}")]
+    Template(String),
     /// A pre-tokenizer regular expression failed.
     #[error("tokenizer: pre-tokenizer regex: {0}")]
     Regex(String),

@@ -3,6 +3,7 @@
 
 mod bpe;
 pub mod byte_level;
+mod chat_template;
 mod codec;
 mod error;
 mod hf;
@@ -20,6 +21,7 @@ pub(crate) mod test_data;
 #[cfg(test)]
 mod tests;
 
+pub use chat_template::{ChatMessage, ChatTemplate};
 pub use codec::{EncodeOptions, Tokenizer};
 pub use error::{Result, TokenizerError};
 pub use pretokenizer::PreTokenizer;

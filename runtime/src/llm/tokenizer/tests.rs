@@ -260,3 +260,68 @@ fn hf_unsupported_parts_are_named() {
     assert!(err.to_string().contains("NFKC"), "{err}");
     assert!(Tokenizer::from_hf_json("{not json").is_err());
 }
+
+#[test]
+fn chat_templates_render_like_jinja2() {
+    use super::test_data::tokenizer_fixture;
+    let fixture: serde_json::Value =
+        serde_json::from_str(&tokenizer_fixture("chat-templates.json")).unwrap();
+    let messages = |v: &serde_json::Value| -> Vec<ChatMessage> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|m| ChatMessage::new(m["role"].as_str().unwrap(), m["content"].as_str().unwrap()))
+            .collect()
+    };
+    let mut inline = std::collections::HashMap::new();
+    let mut from_files = std::collections::HashMap::new();
+    for case in fixture["cases"].as_array().unwrap() {
+        let name = case["template"].as_str().unwrap();
+        let template = match case["source"].as_str() {
+            Some(source) => {
+                inline.insert(name.to_string(), source.to_string());
+                let (bos, eos) = (
+                    case["bos_token"].as_str().unwrap(),
+                    case["eos_token"].as_str().unwrap(),
+                );
+                ChatTemplate::new(source, bos, eos).unwrap()
+            }
+            None => from_files
+                .entry(name.to_string())
+                .or_insert_with(|| {
+                    let file = crate::io::gguf::GgufFile::open(vocab_path(name)).unwrap();
+                    let tok = Tokenizer::from_gguf(&file).unwrap();
+                    ChatTemplate::from_gguf(&file, &tok).unwrap().unwrap()
+                })
+                .clone(),
+        };
+        let gen = case["add_generation_prompt"].as_bool().unwrap();
+        let got = template.render(&messages(&case["messages"]), gen).unwrap();
+        assert_eq!(
+            got,
+            case["expected"].as_str().unwrap(),
+            "{name} (generation prompt {gen})"
+        );
+    }
+    let rejected = &fixture["rejected"];
+    let source = &inline[rejected["template"].as_str().unwrap()];
+    let template = ChatTemplate::new(source.as_str(), "<s>", "</s>").unwrap();
+    let err = template
+        .render(&messages(&rejected["messages"]), false)
+        .unwrap_err();
+    assert!(err.to_string().contains("roles must alternate"), "{err}");
+    assert!(ChatTemplate::new("{% if %}", "", "").is_err());
+}
+
+#[test]
+fn chat_template_from_hf_config() {
+    let config = r#"{"bos_token": {"content": "<s>"}, "eos_token": "</s>",
+        "chat_template": [{"name": "tool_use", "template": "x"},
+                          {"name": "default", "template": "{{ bos_token }}{{ messages[0]['content'] }}{{ eos_token }}"}]}"#;
+    let template = ChatTemplate::from_hf_config_json(config).unwrap().unwrap();
+    let out = template
+        .render(&[ChatMessage::new("user", "hi")], false)
+        .unwrap();
+    assert_eq!(out, "<s>hi</s>");
+    assert!(ChatTemplate::from_hf_config_json("{}").unwrap().is_none());
+}
