@@ -64,7 +64,7 @@ impl QuantizedMatrix {
         })
     }
 
-    /// Encodes row-major f32 values (F32, F16, BF16, Q8_0, Q4_0 or Q4_K).
+    /// Encodes row-major f32 values (any of [`super::QUANTIZE_TYPES`]).
     pub fn from_f32(values: &[f32], rows: usize, cols: usize, ggml_type: GgmlType) -> Result<Self> {
         if values.len() != rows.saturating_mul(cols) {
             return Err(QuantError::Shape {

@@ -23,7 +23,10 @@ pub use error::{QuantError, Result};
 pub use ggml_type::GgmlType;
 pub use k_quantize::quantize_q4_k;
 pub use matrix::QuantizedMatrix;
-pub use quantize::{quantize, quantize_q4_0, quantize_q8_0, QUANTIZE_TYPES};
+pub use quantize::{
+    quantize, quantize_q4_0, quantize_q4_1, quantize_q5_0, quantize_q5_1, quantize_q8_0,
+    QUANTIZE_TYPES,
+};
 pub use shared_bytes::{ByteSource, SharedBytes};
 
 #[cfg(test)]

@@ -55,6 +55,9 @@ fn quantize_is_bit_exact_with_gguf_py() {
         GgmlType::BF16,
         GgmlType::Q8_0,
         GgmlType::Q4_0,
+        GgmlType::Q4_1,
+        GgmlType::Q5_0,
+        GgmlType::Q5_1,
     ] {
         let expected = fixture(&format!("quantize-{}.bin", ty.name()));
         assert_eq!(quantize(ty, &x).unwrap(), expected, "{ty}");

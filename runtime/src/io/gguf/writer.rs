@@ -73,7 +73,7 @@ impl GgufWriter {
         Ok(())
     }
 
-    /// Adds an f32 tensor encoded as `ggml_type` (F32, F16, BF16, Q8_0, Q4_0 or Q4_K).
+    /// Adds an f32 tensor encoded as `ggml_type` (any of [`crate::quant::QUANTIZE_TYPES`]).
     pub fn add_f32_tensor(
         &mut self,
         name: impl Into<String>,
