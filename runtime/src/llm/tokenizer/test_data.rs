@@ -66,3 +66,19 @@ pub(crate) fn tokenizer_fixture(name: &str) -> String {
     );
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
 }
+
+/// The tokenizer of `ggml-vocab-<name>.gguf`, loaded once per test process.
+pub(crate) fn vocab_tokenizer(name: &str) -> &'static super::Tokenizer {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<String, &'static super::Tokenizer>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(&tok) = cache.lock().expect("cache lock").get(name) {
+        return tok;
+    }
+    let tok = super::Tokenizer::from_gguf_path(vocab_path(name))
+        .unwrap_or_else(|e| panic!("cannot load the {name} vocabulary: {e}"));
+    let tok: &'static super::Tokenizer = Box::leak(Box::new(tok));
+    let mut cache = cache.lock().expect("cache lock");
+    cache.entry(name.to_string()).or_insert(tok)
+}

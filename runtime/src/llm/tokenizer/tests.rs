@@ -1,6 +1,6 @@
 //! Tokenizers against llama.cpp's test vectors, decoding and streaming.
 
-use super::test_data::vocab_path;
+use super::test_data::{vocab_path, vocab_tokenizer};
 use super::*;
 
 /// The (text, expected ids) cases of `ggml-vocab-<name>.gguf.inp/.out`.
@@ -41,7 +41,7 @@ fn cases(name: &str) -> Vec<(String, Vec<u32>)> {
 
 /// Encodes every case without special tokens and checks ids and the decoded text.
 fn check_vocab(name: &str) {
-    let tok = Tokenizer::from_gguf_path(vocab_path(name)).unwrap();
+    let tok = vocab_tokenizer(name);
     let cases = cases(name);
     assert_eq!(cases.len(), 46);
     let mut failures = Vec::new();
@@ -93,7 +93,7 @@ fn qwen2_vectors() {
 
 #[test]
 fn bos_eos_and_special_parsing() {
-    let tok = Tokenizer::from_gguf_path(vocab_path("llama-bpe")).unwrap();
+    let tok = vocab_tokenizer("llama-bpe");
     assert_eq!(tok.bos_id(), Some(128000));
     let plain = tok.encode("Hello", true).unwrap();
     assert_eq!(plain, vec![128000, 9906]);
@@ -112,9 +112,9 @@ fn bos_eos_and_special_parsing() {
     assert!(literal.len() > 2 && !literal.contains(&128006));
     assert_eq!(tok.decode(&parsed).unwrap(), "user");
 
-    let spm = Tokenizer::from_gguf_path(vocab_path("llama-spm")).unwrap();
+    let spm = vocab_tokenizer("llama-spm");
     assert_eq!(spm.encode("Hello", true).unwrap()[0], 1);
-    let qwen = Tokenizer::from_gguf_path(vocab_path("qwen2")).unwrap();
+    let qwen = vocab_tokenizer("qwen2");
     assert_eq!(
         qwen.encode("Hi", true).unwrap(),
         qwen.encode("Hi", false).unwrap()
@@ -123,7 +123,7 @@ fn bos_eos_and_special_parsing() {
 
 #[test]
 fn byte_fallback_and_streaming_never_split_characters() {
-    let tok = Tokenizer::from_gguf_path(vocab_path("llama-spm")).unwrap();
+    let tok = vocab_tokenizer("llama-spm");
     let text = "a 🦙 ⁂ b";
     let ids = tok.encode(text, true).unwrap();
     assert!(ids
@@ -132,7 +132,7 @@ fn byte_fallback_and_streaming_never_split_characters() {
     let mut stream = StreamDecoder::new();
     let mut joined = String::new();
     for &id in &ids {
-        let chunk = stream.push(&tok, id).unwrap();
+        let chunk = stream.push(tok, id).unwrap();
         joined.push_str(&chunk);
     }
     joined.push_str(&stream.finish());
@@ -142,12 +142,12 @@ fn byte_fallback_and_streaming_never_split_characters() {
 
 #[test]
 fn stream_decoder_holds_partial_utf8_and_replaces_invalid() {
-    let tok = Tokenizer::from_gguf_path(vocab_path("gpt-2")).unwrap();
+    let tok = vocab_tokenizer("gpt-2");
     let ids = tok.encode("€ and 🚀", false).unwrap();
     let mut stream = StreamDecoder::new();
     let chunks: Vec<String> = ids
         .iter()
-        .map(|&id| stream.push(&tok, id).unwrap())
+        .map(|&id| stream.push(tok, id).unwrap())
         .collect();
     assert!(chunks.iter().all(|c| !c.contains('\u{FFFD}')));
     assert_eq!(chunks.concat(), "€ and 🚀");
@@ -156,11 +156,11 @@ fn stream_decoder_holds_partial_utf8_and_replaces_invalid() {
         .token_id(&byte_level::byte_to_char(0x80).to_string())
         .unwrap();
     let mut stream = StreamDecoder::new();
-    assert_eq!(stream.push(&tok, lone).unwrap(), "\u{FFFD}");
+    assert_eq!(stream.push(tok, lone).unwrap(), "\u{FFFD}");
     let lead = tok
         .token_id(&byte_level::byte_to_char(0xE2).to_string())
         .unwrap();
-    assert_eq!(stream.push(&tok, lead).unwrap(), "");
+    assert_eq!(stream.push(tok, lead).unwrap(), "");
     assert_eq!(stream.finish(), "\u{FFFD}");
 }
 
@@ -290,8 +290,9 @@ fn chat_templates_render_like_jinja2() {
                 .entry(name.to_string())
                 .or_insert_with(|| {
                     let file = crate::io::gguf::GgufFile::open(vocab_path(name)).unwrap();
-                    let tok = Tokenizer::from_gguf(&file).unwrap();
-                    ChatTemplate::from_gguf(&file, &tok).unwrap().unwrap()
+                    ChatTemplate::from_gguf(&file, vocab_tokenizer(name))
+                        .unwrap()
+                        .unwrap()
                 })
                 .clone(),
         };
@@ -324,4 +325,65 @@ fn chat_template_from_hf_config() {
         .unwrap();
     assert_eq!(out, "<s>hi</s>");
     assert!(ChatTemplate::from_hf_config_json("{}").unwrap().is_none());
+}
+
+#[test]
+fn random_text_round_trips_through_every_tokenizer() {
+    use super::test_data::{tiktoken_rank_file, tokenizer_fixture};
+    let pool: Vec<char> = "aZ09 \n\t\r.,'!?-_ßéü€😀🦙中文한국ไทยা\u{301}\u{200d}\u{a0}<>|/\\\""
+        .chars()
+        .collect();
+    let mut state = 0x1234_5678_9abc_def0u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let texts: Vec<String> = (0..60)
+        .map(|_| {
+            let len = (next() % 40) as usize;
+            (0..len)
+                .map(|_| pool[(next() % pool.len() as u64) as usize])
+                .collect()
+        })
+        .collect();
+    let mut owned: Vec<(String, Tokenizer)> = vec![(
+        "cl100k".into(),
+        Tokenizer::from_tiktoken_file(
+            tiktoken_rank_file("cl100k_base"),
+            TiktokenEncoding::Cl100kBase,
+        )
+        .unwrap(),
+    )];
+    for name in ["bytelevel", "spm"] {
+        let json = tokenizer_fixture(&format!("hf-{name}.json"));
+        owned.push((
+            format!("hf-{name}"),
+            Tokenizer::from_hf_json(&json).unwrap(),
+        ));
+    }
+    let tokenizers: Vec<(String, &Tokenizer)> =
+        ["llama-spm", "phi-3", "llama-bpe", "gpt-2", "qwen2"]
+            .iter()
+            .map(|n| (n.to_string(), vocab_tokenizer(n)))
+            .chain(owned.iter().map(|(n, t)| (n.clone(), t)))
+            .collect();
+    for (name, tok) in tokenizers {
+        for text in &texts {
+            let ids = tok.encode(text, true).unwrap();
+            assert_eq!(
+                &tok.decode(&ids).unwrap(),
+                text,
+                "{name}: {text:?} -> {ids:?}"
+            );
+            let mut stream = StreamDecoder::new();
+            let mut streamed = String::new();
+            for &id in &ids {
+                streamed += &stream.push(tok, id).unwrap();
+            }
+            streamed += &stream.finish();
+            assert_eq!(&streamed, text, "{name}: streamed {text:?}");
+        }
+    }
 }
