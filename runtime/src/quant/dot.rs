@@ -1,7 +1,7 @@
 //! Portable dot products of one quantized weight row with quantized activations.
 
 use super::activation::{Q8Blocks, Q8KBlocks};
-use super::blocks::{k_scale_min, BlockQ4_0, BlockQ4_K, BlockQ6_K, BlockQ8_0, QK, QK_K};
+use super::blocks::{k_scale_min, BlockQ4_0, BlockQ4_K, BlockQ5_K, BlockQ6_K, BlockQ8_0, QK, QK_K};
 
 /// Row of Q8_0 blocks · Q8 activations.
 pub(crate) fn dot_q8_0(row: &[BlockQ8_0], a: &Q8Blocks) -> f32 {
@@ -89,6 +89,34 @@ pub(crate) fn dot_q6_k(row: &[BlockQ6_K], a: &Q8KBlocks) -> f32 {
             sumi += w.scales[g] as i32 * s;
         }
         total += w.d.to_f32() * a.d[b] * sumi as f32;
+    }
+    total
+}
+
+/// Row of Q5_K super-blocks · Q8_K activations.
+pub(crate) fn dot_q5_k(row: &[BlockQ5_K], a: &Q8KBlocks) -> f32 {
+    let mut total = 0f32;
+    for (b, w) in row.iter().enumerate() {
+        let (sc, mn) = k_scale_min(&w.scales);
+        let qa = &a.qs[b * QK_K..(b + 1) * QK_K];
+        let bsums = &a.bsums[b * 16..(b + 1) * 16];
+        let mut sumi = 0i32;
+        for g in 0..8 {
+            let (chunk, shift) = (g / 2, 4 * (g % 2));
+            let mut s = 0i32;
+            for l in 0..32 {
+                let low = (w.qs[32 * chunk + l] >> shift) & 0x0F;
+                let high = ((w.qh[l] >> g) & 1) << 4;
+                s += (low | high) as i32 * qa[32 * g + l] as i32;
+            }
+            sumi += sc[g] as i32 * s;
+        }
+        let summ: i32 = (0..8)
+            .map(|g| mn[g] as i32 * (bsums[2 * g] as i32 + bsums[2 * g + 1] as i32))
+            .sum();
+        let d = w.d.to_f32() * a.d[b];
+        let dmin = w.dmin.to_f32() * a.d[b];
+        total += d * sumi as f32 - dmin * summ as f32;
     }
     total
 }

@@ -3,7 +3,7 @@
 use std::arch::x86_64::*;
 
 use super::activation::{Q8Blocks, Q8KBlocks};
-use super::blocks::{k_scale_min, BlockQ4_0, BlockQ4_K, BlockQ6_K, BlockQ8_0, QK, QK_K};
+use super::blocks::{k_scale_min, BlockQ4_0, BlockQ4_K, BlockQ5_K, BlockQ6_K, BlockQ8_0, QK, QK_K};
 
 /// True when this CPU has the features these kernels use.
 pub(crate) fn available() -> bool {
@@ -198,4 +198,56 @@ fn load32u(bytes: &[u8]) -> __m256i {
     assert!(bytes.len() >= 32);
     // SAFETY: 32 readable bytes checked above; unaligned load.
     unsafe { _mm256_loadu_si256(bytes.as_ptr() as *const __m256i) }
+}
+
+/// Row of Q5_K super-blocks · Q8_K activations.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(crate) fn dot_q5_k(row: &[BlockQ5_K], a: &Q8KBlocks) -> f32 {
+    let mut acc = _mm256_setzero_ps();
+    let mut acc_min = 0f32;
+    let low = _mm256_set1_epi8(0x0F);
+    let one = _mm256_set1_epi8(1);
+    for (c, chunk) in row.chunks(8).enumerate() {
+        let ds = block_scales(chunk.iter().map(|w| w.d.to_bits()), &a.d[8 * c..]);
+        let dmins = block_scales(chunk.iter().map(|w| w.dmin.to_bits()), &a.d[8 * c..]);
+        for (i, w) in chunk.iter().enumerate() {
+            let b = 8 * c + i;
+            let (sc, mn) = k_scale_min(&w.scales);
+            let bsums = &a.bsums[b * 16..(b + 1) * 16];
+            let summ: i32 = (0..8)
+                .map(|g| mn[g] as i32 * (bsums[2 * g] as i32 + bsums[2 * g + 1] as i32))
+                .sum();
+            let qa = &a.qs[b * QK_K..(b + 1) * QK_K];
+            let qh = load32u(&w.qh);
+            // Fifth bit of group g, moved to bit 4 of each byte.
+            let high = |g: i32| {
+                let shifted = match g {
+                    0 => qh,
+                    1 => _mm256_srli_epi16(qh, 1),
+                    2 => _mm256_srli_epi16(qh, 2),
+                    3 => _mm256_srli_epi16(qh, 3),
+                    4 => _mm256_srli_epi16(qh, 4),
+                    5 => _mm256_srli_epi16(qh, 5),
+                    6 => _mm256_srli_epi16(qh, 6),
+                    _ => _mm256_srli_epi16(qh, 7),
+                };
+                _mm256_slli_epi16(_mm256_and_si256(shifted, one), 4)
+            };
+            let mut sumi = _mm256_setzero_si256();
+            for j in 0..4 {
+                let q4 = load32u(&w.qs[32 * j..32 * j + 32]);
+                let ql = _mm256_or_si256(_mm256_and_si256(q4, low), high(2 * j as i32));
+                let qh4 = _mm256_and_si256(_mm256_srli_epi16(q4, 4), low);
+                let qhi = _mm256_or_si256(qh4, high(2 * j as i32 + 1));
+                let pl = _mm256_maddubs_epi16(ql, load32(&qa[64 * j..]));
+                let ph = _mm256_maddubs_epi16(qhi, load32(&qa[64 * j + 32..]));
+                let pl = _mm256_madd_epi16(pl, _mm256_set1_epi16(sc[2 * j] as i16));
+                let ph = _mm256_madd_epi16(ph, _mm256_set1_epi16(sc[2 * j + 1] as i16));
+                sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(pl, ph));
+            }
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(ds[i]), _mm256_cvtepi32_ps(sumi), acc);
+            acc_min += dmins[i] * summ as f32;
+        }
+    }
+    hsum(acc) - acc_min
 }

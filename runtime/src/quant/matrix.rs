@@ -4,7 +4,7 @@
 use rayon::prelude::*;
 
 use super::activation::{Q8Blocks, Q8KBlocks};
-use super::blocks::{BlockQ4_0, BlockQ4_K, BlockQ6_K, BlockQ8_0};
+use super::blocks::{BlockQ4_0, BlockQ4_K, BlockQ5_K, BlockQ6_K, BlockQ8_0};
 use super::dequantize::{as_blocks, dequantize_into, DEQUANTIZE_TYPES};
 use super::dot;
 use super::error::{check_bytes, QuantError, Result};
@@ -125,7 +125,7 @@ impl QuantizedMatrix {
         Ok(out)
     }
 
-    /// `out = self · x`, parallel over rows; Q4_0/Q8_0/Q4_K/Q6_K multiply integers
+    /// `out = self · x`, parallel over rows; Q4_0/Q8_0/Q4_K/Q5_K/Q6_K multiply integers
     /// against `x` quantized to 8 bits (as ggml does), other types decode block by block.
     pub fn matvec(&self, x: &[f32], out: &mut [f32]) -> Result<()> {
         self.matmul(x, 1, out)
@@ -151,7 +151,9 @@ impl QuantizedMatrix {
             .chunks_exact(self.cols)
             .map(|xi| match self.ggml_type {
                 GgmlType::Q4_0 | GgmlType::Q8_0 => Activation::Q8(Q8Blocks::quantize(xi)),
-                GgmlType::Q4_K | GgmlType::Q6_K => Activation::Q8K(Q8KBlocks::quantize(xi)),
+                GgmlType::Q4_K | GgmlType::Q5_K | GgmlType::Q6_K => {
+                    Activation::Q8K(Q8KBlocks::quantize(xi))
+                }
                 _ => Activation::F32(xi),
             })
             .collect();
@@ -212,6 +214,9 @@ impl QuantizedMatrix {
                 }
                 (GgmlType::Q4_K, Activation::Q8K(a)) => {
                     dot_q4_k(&as_blocks::<BlockQ4_K>(row), a, simd)
+                }
+                (GgmlType::Q5_K, Activation::Q8K(a)) => {
+                    dot_q5_k(&as_blocks::<BlockQ5_K>(row), a, simd)
                 }
                 (GgmlType::Q6_K, Activation::Q8K(a)) => {
                     dot_q6_k(&as_blocks::<BlockQ6_K>(row), a, simd)
@@ -276,4 +281,5 @@ macro_rules! dispatch {
 dispatch!(dot_q8_0, BlockQ8_0, Q8Blocks);
 dispatch!(dot_q4_0, BlockQ4_0, Q8Blocks);
 dispatch!(dot_q4_k, BlockQ4_K, Q8KBlocks);
+dispatch!(dot_q5_k, BlockQ5_K, Q8KBlocks);
 dispatch!(dot_q6_k, BlockQ6_K, Q8KBlocks);

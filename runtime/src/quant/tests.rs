@@ -133,7 +133,7 @@ fn matvec_matches_dequantize_then_dot() {
         let w = m.dequantize().unwrap();
         let int_path = matches!(
             ty,
-            GgmlType::Q4_0 | GgmlType::Q8_0 | GgmlType::Q4_K | GgmlType::Q6_K
+            GgmlType::Q4_0 | GgmlType::Q8_0 | GgmlType::Q4_K | GgmlType::Q5_K | GgmlType::Q6_K
         );
         let block = if ty.block_size() == 256 { 256 } else { 32 };
         for r in 0..rows {
@@ -183,7 +183,7 @@ fn matvec_rejects_bad_shapes() {
 #[test]
 fn simd_kernels_agree_with_portable_ones() {
     use super::activation::{Q8Blocks, Q8KBlocks};
-    use super::blocks::{BlockQ4_0, BlockQ4_K, BlockQ6_K, BlockQ8_0};
+    use super::blocks::{BlockQ4_0, BlockQ4_K, BlockQ5_K, BlockQ6_K, BlockQ8_0};
     use super::dequantize::as_blocks;
     if !super::dot_avx2::available() {
         eprintln!("no AVX2 on this CPU: only the portable kernels are in use");
@@ -209,6 +209,11 @@ fn simd_kernels_agree_with_portable_ones() {
         // SAFETY: as above.
         let simd = unsafe { super::dot_avx2::dot_q4_k(&row, &q8k) };
         assert!(close(simd, super::dot::dot_q4_k(&row, &q8k)), "{simd}");
+        let m = random_matrix(GgmlType::Q5_K, 1, 1024, &mut rng);
+        let row = as_blocks::<BlockQ5_K>(m.bytes());
+        // SAFETY: as above.
+        let simd = unsafe { super::dot_avx2::dot_q5_k(&row, &q8k) };
+        assert!(close(simd, super::dot::dot_q5_k(&row, &q8k)), "{simd}");
         let m = random_matrix(GgmlType::Q6_K, 1, 1024, &mut rng);
         let row = as_blocks::<BlockQ6_K>(m.bytes());
         // SAFETY: as above.
