@@ -23,7 +23,7 @@ fn random_matrix(ty: GgmlType, rows: usize, cols: usize) -> QuantizedMatrix {
     let scale = half::f16::from_f32(0.01).to_le_bytes();
     let offsets: &[usize] = match ty {
         GgmlType::Q6_K => &[208],
-        GgmlType::Q4_K => &[0, 2],
+        GgmlType::Q4_K | GgmlType::Q5_K => &[0, 2],
         _ => &[0],
     };
     for block in bytes.chunks_exact_mut(ty.type_size()) {
@@ -71,6 +71,7 @@ fn main() {
         GgmlType::Q4_0,
         GgmlType::Q8_0,
         GgmlType::Q4_K,
+        GgmlType::Q5_K,
         GgmlType::Q6_K,
         GgmlType::F16,
     ] {

@@ -29,6 +29,8 @@ pub const DEQUANTIZE_TYPES: [GgmlType; 13] = [
 
 /// Dequantizes `n` values of `ggml_type` stored in `bytes`.
 pub fn dequantize(ggml_type: GgmlType, bytes: &[u8], n: usize) -> Result<Vec<f32>> {
+    // Check before allocating, so a wrong `n` cannot ask for a huge buffer.
+    check_bytes("dequantize", ggml_type, n, bytes.len())?;
     let mut out = vec![0f32; n];
     dequantize_into(ggml_type, bytes, &mut out)?;
     Ok(out)

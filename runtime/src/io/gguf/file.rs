@@ -44,6 +44,12 @@ impl GgufFile {
             path: path.display().to_string(),
             source,
         };
+        if path.is_dir() {
+            return Err(GgufError::Invalid(format!(
+                "{} is a directory, not a GGUF file",
+                path.display()
+            )));
+        }
         let file = File::open(path).map_err(|e| io("open", e))?;
         // SAFETY: the mapping is read-only; it stays valid as long as the file is not
         // truncated externally, which the doc comment above asks callers to avoid.

@@ -110,6 +110,12 @@ impl Tokenizer {
             .chain(specials.iter().map(|(_, id)| id))
             .max()
             .map_or(0, |&m| m as usize + 1);
+        if size > 2 * ranks.len() + 1024 {
+            return Err(TokenizerError::InvalidVocab(format!(
+                "ranks up to {size} for {} tokens",
+                ranks.len()
+            )));
+        }
         let mut pieces: Vec<Option<Vec<u8>>> = vec![None; size];
         for (bytes, &rank) in &ranks {
             pieces[rank as usize] = Some(bytes.clone());

@@ -202,6 +202,16 @@ fn tiktoken_cl100k_matches_python() {
 }
 
 #[test]
+fn tiktoken_rank_files_are_validated() {
+    let err = Tokenizer::from_tiktoken_ranks("YQ== 4000000000\n", TiktokenEncoding::Cl100kBase);
+    assert!(err.unwrap_err().to_string().contains("ranks up to"));
+    let err = Tokenizer::from_tiktoken_ranks("YQ==\n", TiktokenEncoding::Cl100kBase);
+    assert!(err.unwrap_err().to_string().contains("line 1"));
+    let err = Tokenizer::from_tiktoken_ranks("*** 1\n", TiktokenEncoding::Cl100kBase);
+    assert!(err.unwrap_err().to_string().contains("base64"));
+}
+
+#[test]
 fn tiktoken_o200k_matches_python() {
     check_tiktoken(TiktokenEncoding::O200kBase, "o200k_base");
 }
