@@ -118,6 +118,20 @@ impl GgufFile {
             .map_err(|e| bad(e.to_string()))
     }
 
+    /// The tensor called `name` decoded to f32 (row-major, shape [`GgufTensorInfo::shape`]).
+    pub fn dequantize_tensor(&self, name: &str) -> Result<Vec<f32>> {
+        let info = self.info(name)?;
+        crate::quant::dequantize(
+            info.ggml_type,
+            self.tensor_bytes(name)?,
+            info.n_elements() as usize,
+        )
+        .map_err(|e| GgufError::Tensor {
+            name: name.to_string(),
+            problem: e.to_string(),
+        })
+    }
+
     /// The raw bytes of the tensor called `name`.
     pub fn tensor_bytes(&self, name: &str) -> Result<&[u8]> {
         let info = self.info(name)?;

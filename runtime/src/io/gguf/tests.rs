@@ -365,6 +365,8 @@ fn reads_a_file_written_by_gguf_py() {
             "{name}"
         );
     }
+    let f16 = f.dequantize_tensor("f16").unwrap();
+    assert!(f16.iter().zip(&values).all(|(a, b)| (a - b).abs() < 1e-2));
     let m8 = f.quantized_matrix("q8_0").unwrap();
     let mut out = [0f32; 2];
     m8.matvec(&[1.0; 32], &mut out).unwrap();
