@@ -32,15 +32,25 @@ pub(crate) enum Symbols {
     },
 }
 
-/// Where SentencePiece-style models put the `▁` that marks a leading space.
+/// Which fragments SentencePiece-style models prefix with the `▁` of a leading space.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SpacePrefix {
-    /// Never.
+pub(crate) enum PrefixWhen {
+    /// None.
     Never,
-    /// Before the first fragment of the text only.
+    /// The fragment at the start of the text only.
     First,
-    /// Before every fragment between special tokens.
+    /// Every fragment between special tokens.
     Always,
+}
+
+/// How SentencePiece-style models write spaces as `▁`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SpacePrefix {
+    /// Which fragments get a leading `▁`.
+    pub(crate) when: PrefixWhen,
+    /// Skip the prefix when the fragment already starts with a space (Metaspace
+    /// pre-tokenizer), rather than always adding it (Prepend normalizer).
+    pub(crate) unless_present: bool,
 }
 
 /// Merge table and pre-tokenizer of a BPE model.
@@ -161,7 +171,12 @@ impl BpeModel {
             None => text,
             Some(prefix) => {
                 let mut s = String::with_capacity(text.len() + 3);
-                if prefix == SpacePrefix::Always || (prefix == SpacePrefix::First && first) {
+                let wanted = match prefix.when {
+                    PrefixWhen::Never => false,
+                    PrefixWhen::First => first,
+                    PrefixWhen::Always => true,
+                };
+                if wanted && !(prefix.unless_present && text.starts_with(' ')) {
                     s.push(SPACE_MARK);
                 }
                 s.extend(text.chars().map(|c| if c == ' ' { SPACE_MARK } else { c }));

@@ -1,6 +1,6 @@
 //! The `Tokenizer`: text to token ids and back, for every supported model kind.
 
-use super::bpe::{BpeModel, SpacePrefix};
+use super::bpe::{BpeModel, PrefixWhen};
 use super::error::Result;
 use super::special::{Fragment, SpecialMatcher, StripRule};
 use super::spm::{SpmModel, SPACE_MARK};
@@ -178,7 +178,7 @@ impl Tokenizer {
     pub(crate) fn strips_leading_space(&self) -> bool {
         match &self.model {
             Model::Spm(spm) => spm.add_space_prefix,
-            Model::Bpe(bpe) => matches!(bpe.metaspace(), Some(p) if p != SpacePrefix::Never),
+            Model::Bpe(bpe) => matches!(bpe.metaspace(), Some(p) if p.when != PrefixWhen::Never),
             Model::Tiktoken(_) => false,
         }
     }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::bpe::{split_merge, BpeModel, SpacePrefix, Symbols};
+use super::bpe::{split_merge, BpeModel, PrefixWhen, SpacePrefix, Symbols};
 use super::codec::{Model, Tokenizer};
 use super::error::{Result, TokenizerError};
 use super::pretokenizer::PreTokenizer;
@@ -120,14 +120,20 @@ fn read_normalizer(node: &Value, p: &mut Pipeline) -> Result<()> {
             Ok(())
         }
         Some("Prepend") if node["prepend"].as_str() == Some("▁") => {
-            p.metaspace = Some(SpacePrefix::Always);
+            p.metaspace = Some(SpacePrefix {
+                when: PrefixWhen::Always,
+                unless_present: false,
+            });
             Ok(())
         }
         Some("Replace")
             if node["pattern"]["String"].as_str() == Some(" ")
                 && node["content"].as_str() == Some("▁") =>
         {
-            p.metaspace.get_or_insert(SpacePrefix::Never);
+            p.metaspace.get_or_insert(SpacePrefix {
+                when: PrefixWhen::Never,
+                unless_present: false,
+            });
             Ok(())
         }
         Some(_) => Err(unsupported("normalizer", node, supported)),
@@ -187,10 +193,14 @@ fn read_pre_tokenizer(node: &Value, p: &mut Pipeline) -> Result<()> {
             {
                 return Err(invalid(format!("Metaspace replacement in {node} is not ▁")));
             }
-            p.metaspace = Some(match node["prepend_scheme"].as_str() {
-                Some("never") => SpacePrefix::Never,
-                Some("first") => SpacePrefix::First,
-                _ => SpacePrefix::Always,
+            let when = match node["prepend_scheme"].as_str() {
+                Some("never") => PrefixWhen::Never,
+                Some("first") => PrefixWhen::First,
+                _ => PrefixWhen::Always,
+            };
+            p.metaspace = Some(SpacePrefix {
+                when,
+                unless_present: true,
             });
             Ok(())
         }
