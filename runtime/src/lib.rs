@@ -53,6 +53,10 @@ pub use tensor::{Tensor, TensorId};
 
 pub mod interrupt;
 
+pub mod io;
+pub mod llm;
+pub mod quant;
+
 pub mod prelude {
     //! Everything a notebook cell needs in scope.
     pub use crate::{

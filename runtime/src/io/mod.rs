@@ -1,0 +1,3 @@
+//! Model and tensor file formats.
+
+pub mod gguf;
