@@ -6,7 +6,6 @@
 
 use std::io::Write;
 
-use crate::displayable::Displayable;
 use crate::mime_bundle::MimeBundle;
 
 /// Line that opens one content block; the MIME type follows after a space.
@@ -33,21 +32,8 @@ pub fn print_evcxr(bundle: &MimeBundle) {
     let _ = out.flush();
 }
 
-/// `evcxr_display()` for every [`Displayable`] value whose type has no inherent one
-/// (such as types from other crates); in scope through the prelude.
-pub trait EvcxrDisplay {
-    /// Prints this value's renderings for evcxr.
-    fn evcxr_display(&self);
-}
-
-impl<T: Displayable + ?Sized> EvcxrDisplay for T {
-    fn evcxr_display(&self) {
-        print_evcxr(&self.mime_bundle());
-    }
-}
-
 /// Adds an inherent `evcxr_display()` to types of this crate, so a cell ending
-/// with such a value shows it richly even without the prelude in scope.
+/// with such a value shows it richly (evcxr compiles `(value).evcxr_display();`).
 macro_rules! inherent_evcxr_display {
     ($($ty:ty),+ $(,)?) => {
         $(

@@ -9,10 +9,12 @@ pub mod html;
 pub mod live_plot;
 pub mod markdown;
 pub mod mime_bundle;
+pub mod picture;
 pub mod plot;
 pub mod png;
 pub mod progress;
 pub mod svg;
+pub mod tensor;
 pub mod text_stream;
 pub mod throttle;
 
@@ -21,15 +23,16 @@ pub use error::{Error, Result};
 pub mod prelude {
     //! Everything a notebook cell needs in scope.
     pub use crate::displayable::Displayable;
-    pub use crate::evcxr::EvcxrDisplay;
     pub use crate::handle::{clear_output, display, DisplayHandle};
     pub use crate::html::Html;
     pub use crate::live_plot::LivePlot;
     pub use crate::markdown::Markdown;
     pub use crate::mime_bundle::MimeBundle;
+    pub use crate::picture::{Heatmap, Image, ImageGrid};
     pub use crate::plot::Plot;
     pub use crate::png::Png;
     pub use crate::progress::{progress, Progress, ProgressBar, ProgressMetrics};
     pub use crate::svg::Svg;
+    pub use crate::tensor::TensorView;
     pub use crate::text_stream::TextStream;
 }

@@ -4,6 +4,9 @@ use std::collections::BTreeMap;
 
 use base64::Engine;
 
+use crate::error::Error;
+use crate::html::escape_html;
+
 /// MIME type of plain text, the fallback every front end understands.
 pub const TEXT_PLAIN: &str = "text/plain";
 /// MIME type of an HTML fragment.
@@ -25,6 +28,13 @@ impl MimeBundle {
     /// A bundle with only a `text/plain` rendering.
     pub fn text(text: impl Into<String>) -> Self {
         Self::default().with(TEXT_PLAIN, text)
+    }
+
+    /// A bundle that shows `error` in place of output that failed to render.
+    pub fn error(error: &Error) -> Self {
+        let text = format!("display error: {error}");
+        let html = format!("<pre style=\"color: #b00020\">{}</pre>", escape_html(&text));
+        Self::text(text).with(TEXT_HTML, html)
     }
 
     /// Adds (or replaces) a textual rendering.
@@ -70,6 +80,17 @@ mod tests {
         assert_eq!(bundle.get(IMAGE_PNG), Some("AAEC/w=="));
         assert_eq!(bundle.get(TEXT_PLAIN), Some("x"));
         assert_eq!(bundle.get(TEXT_HTML), None);
+    }
+
+    #[test]
+    fn errors_show_escaped() {
+        let error = Error::InvalidPng("<bad>".into());
+        let bundle = MimeBundle::error(&error);
+        assert_eq!(
+            bundle.get(TEXT_PLAIN),
+            Some("display error: Png::from_bytes: <bad>")
+        );
+        assert!(bundle.get(TEXT_HTML).unwrap().contains("&lt;bad&gt;"));
     }
 
     #[test]

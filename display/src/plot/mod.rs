@@ -9,8 +9,7 @@ pub use series::{Series, SeriesKind};
 use crate::displayable::Displayable;
 use crate::error::{Error, Result};
 use crate::evcxr::inherent_evcxr_display;
-use crate::html::escape_html;
-use crate::mime_bundle::{MimeBundle, IMAGE_SVG, TEXT_HTML};
+use crate::mime_bundle::{MimeBundle, IMAGE_SVG};
 use crate::svg::Svg;
 
 /// Largest width or height accepted for a plot, in pixels.
@@ -253,19 +252,12 @@ impl Displayable for Plot {
     fn mime_bundle(&self) -> MimeBundle {
         match self.to_svg() {
             Ok(svg) => MimeBundle::text(self.summary()).with(IMAGE_SVG, svg),
-            Err(error) => error_bundle(&error),
+            Err(error) => MimeBundle::error(&error),
         }
     }
 }
 
 inherent_evcxr_display!(Plot);
-
-/// A bundle that shows an error in place of the output that failed to render.
-pub(crate) fn error_bundle(error: &Error) -> MimeBundle {
-    let text = format!("display error: {error}");
-    let html = format!("<pre style=\"color:#b00020\">{}</pre>", escape_html(&text));
-    MimeBundle::text(text).with(TEXT_HTML, html)
-}
 
 #[cfg(test)]
 mod tests {
