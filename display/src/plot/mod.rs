@@ -1,6 +1,7 @@
 //! Charts: lines with several series, scatter, histograms and bars, rendered to SVG.
 
 mod bounds;
+mod decimate;
 mod render;
 mod series;
 
@@ -365,6 +366,14 @@ mod tests {
                 .to_svg()
                 .unwrap(),
         );
+    }
+
+    #[test]
+    fn long_lines_stay_small() {
+        let x: Vec<f64> = (0..100_000).map(|i| i as f64).collect();
+        let y: Vec<f64> = x.iter().map(|v| (v / 100.0).sin()).collect();
+        let svg = Plot::new().line("loss", &x, &y).to_svg().unwrap();
+        assert!(svg.len() < 60_000, "{} bytes", svg.len());
     }
 
     #[test]

@@ -5,6 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::bounds::axis_range;
+use super::decimate::decimate;
 use super::series::SeriesKind;
 use super::Plot;
 use crate::error::{Error, Result};
@@ -107,7 +108,8 @@ where
         let color = PALETTE[i % PALETTE.len()];
         let drawn = match &series.kind {
             SeriesKind::Line(points) => {
-                let segments = finite_segments(points, plot.log_x, plot.log_y);
+                let points = decimate(points, plot.width as usize);
+                let segments = finite_segments(&points, plot.log_x, plot.log_y);
                 chart.draw_series(
                     segments
                         .into_iter()

@@ -99,6 +99,8 @@ impl<I: Iterator> Iterator for Progress<I> {
     }
 }
 
+impl<I: ExactSizeIterator> ExactSizeIterator for Progress<I> {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
