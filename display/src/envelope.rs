@@ -12,10 +12,20 @@
 //!
 //! Binary content (`image/png`) is base64. The JSON never contains a raw newline
 //! (serde_json escapes them), so one envelope is always exactly one line.
+//!
+//! Outside evcxr (a plain program, a test) nobody reads envelopes, so each event
+//! prints its `text/plain` rendering as a line instead. [`OUTPUT_MODE_VAR`] overrides
+//! the choice.
 
 use std::io::Write;
+use std::sync::OnceLock;
 
-use crate::mime_bundle::MimeBundle;
+use crate::mime_bundle::{MimeBundle, TEXT_PLAIN};
+
+/// Set by evcxr in the process that runs cells: envelopes are read there.
+pub const EVCXR_RUNTIME_VAR: &str = "EVCXR_IS_RUNTIME";
+/// `envelope` or `text`: forces how display events are written, whatever the process.
+pub const OUTPUT_MODE_VAR: &str = "BORN_DISPLAY";
 
 /// Start of every envelope line: ASCII record separator, then `BORN `.
 pub const ENVELOPE_PREFIX: &str = "\x1eBORN ";
@@ -66,6 +76,47 @@ impl Envelope {
     pub fn to_line(&self) -> String {
         format!("{ENVELOPE_PREFIX}{}\n", self.to_json())
     }
+
+    /// The event as plain text for a terminal: the `text/plain` rendering and a newline.
+    pub fn to_text_line(&self) -> Option<String> {
+        match self {
+            Envelope::Display { bundle, .. } | Envelope::Update { bundle, .. } => {
+                bundle.get(TEXT_PLAIN).map(|text| format!("{text}\n"))
+            }
+            Envelope::Clear { .. } => None,
+        }
+    }
+}
+
+/// How display events leave the process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputMode {
+    /// Envelope lines for the Born kernel.
+    Envelope,
+    /// `text/plain` lines for a terminal or a log.
+    Text,
+}
+
+impl OutputMode {
+    /// The mode for a process with these environment values (see [`OUTPUT_MODE_VAR`]).
+    pub fn choose(forced: Option<&str>, under_evcxr: bool) -> Self {
+        match forced {
+            Some("envelope") => OutputMode::Envelope,
+            Some("text") => OutputMode::Text,
+            _ if under_evcxr => OutputMode::Envelope,
+            _ => OutputMode::Text,
+        }
+    }
+
+    /// The mode of this process, read from the environment once.
+    pub fn current() -> Self {
+        static MODE: OnceLock<OutputMode> = OnceLock::new();
+        *MODE.get_or_init(|| {
+            let forced = std::env::var(OUTPUT_MODE_VAR).ok();
+            let under_evcxr = std::env::var_os(EVCXR_RUNTIME_VAR).is_some();
+            Self::choose(forced.as_deref(), under_evcxr)
+        })
+    }
 }
 
 fn data_json(kind: &str, display_id: &str, bundle: &MimeBundle) -> serde_json::Value {
@@ -77,7 +128,7 @@ fn data_json(kind: &str, display_id: &str, bundle: &MimeBundle) -> serde_json::V
     })
 }
 
-/// Writes the envelope to stdout as one line, in one write, and flushes.
+/// Writes the event to stdout as one line, in one write, and flushes.
 ///
 /// Output is best effort: a closed stdout must not stop the user's loop,
 /// so write errors are ignored here.
@@ -87,6 +138,13 @@ pub fn emit(envelope: &Envelope) {
     if capture::record(&line) {
         return;
     }
+    let line = match OutputMode::current() {
+        OutputMode::Envelope => line,
+        OutputMode::Text => match envelope.to_text_line() {
+            Some(text) => text,
+            None => return,
+        },
+    };
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(line.as_bytes());
     let _ = out.flush();
@@ -185,6 +243,31 @@ mod tests {
     fn clear_has_only_wait() {
         let json = Envelope::Clear { wait: true }.to_json();
         assert_eq!(json, r#"{"type":"clear","wait":true}"#);
+    }
+
+    #[test]
+    fn envelopes_under_evcxr_text_elsewhere_unless_forced() {
+        assert_eq!(OutputMode::choose(None, true), OutputMode::Envelope);
+        assert_eq!(OutputMode::choose(None, false), OutputMode::Text);
+        assert_eq!(
+            OutputMode::choose(Some("envelope"), false),
+            OutputMode::Envelope
+        );
+        assert_eq!(OutputMode::choose(Some("text"), true), OutputMode::Text);
+        assert_eq!(
+            OutputMode::choose(Some("other"), true),
+            OutputMode::Envelope
+        );
+    }
+
+    #[test]
+    fn text_lines_carry_the_plain_rendering() {
+        let update = Envelope::Update {
+            display_id: "x".into(),
+            bundle: MimeBundle::text("50% done").with(TEXT_HTML, "<b>50%</b>"),
+        };
+        assert_eq!(update.to_text_line().as_deref(), Some("50% done\n"));
+        assert_eq!(Envelope::Clear { wait: false }.to_text_line(), None);
     }
 
     #[test]
