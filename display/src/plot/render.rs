@@ -176,7 +176,7 @@ fn category_at(categories: &[String], position: f64) -> String {
     categories.get(index as usize).cloned().unwrap_or_default()
 }
 
-/// A tick value in few characters: `0`, `0.25`, `1200`, `1.0e-4`.
+/// A tick value in few characters: `0`, `0.25`, `1200`, `1e-4`, `2.5e7`.
 fn tick_label(value: f64) -> String {
     let magnitude = value.abs();
     // Key points computed as sums can land a hair off zero (and print as -0.0).
@@ -184,7 +184,7 @@ fn tick_label(value: f64) -> String {
         return "0".to_string();
     }
     if !(1e-3..1e6).contains(&magnitude) {
-        return format!("{value:.1e}");
+        return format!("{value:.1e}").replace(".0e", "e");
     }
     let fixed = format!("{value:.4}");
     fixed
@@ -238,7 +238,7 @@ mod tests {
         assert_eq!(tick_label(0.25), "0.25");
         assert_eq!(tick_label(-1.0), "-1");
         assert_eq!(tick_label(1200.0), "1200");
-        assert_eq!(tick_label(1e-4), "1.0e-4");
+        assert_eq!(tick_label(1e-4), "1e-4");
         assert_eq!(tick_label(2.5e7), "2.5e7");
     }
 

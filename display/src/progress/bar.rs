@@ -181,7 +181,7 @@ impl ProgressBar {
         };
         format!(
             "<div style=\"font-family: monospace; display: flex; align-items: center; \
-             gap: 0.6em\"><span>{}</span>{gauge}<span>[{}]</span></div>",
+             gap: 0.6em; white-space: nowrap\"><span>{}</span>{gauge}<span>[{}]</span></div>",
             escape_html(&self.description),
             escape_html(&self.stats(now))
         )
