@@ -90,10 +90,12 @@ impl LivePlot {
         self.push_at(series, x, y, Instant::now());
     }
 
-    /// Draws the latest points now, whatever the rate limit.
+    /// Draws the points not shown yet now, whatever the rate limit.
     pub fn finish(&mut self) {
-        self.throttle.mark(Instant::now());
-        self.draw();
+        if self.pending {
+            self.throttle.mark(Instant::now());
+            self.draw();
+        }
     }
 
     /// The chart as it stands, as a static [`Plot`].
@@ -204,8 +206,18 @@ mod tests {
     }
 
     #[test]
-    fn nothing_is_sent_before_the_first_point() {
-        let ((), sent) = capture::envelopes(|| drop(LivePlot::new()));
+    fn nothing_is_sent_before_the_first_point_or_twice_for_the_same_points() {
+        let ((), sent) = capture::envelopes(|| {
+            let mut live = LivePlot::new();
+            live.finish();
+        });
         assert!(sent.is_empty());
+        let ((), sent) = capture::envelopes(|| {
+            let mut live = LivePlot::new();
+            live.push("a", 0.0, 1.0);
+            live.finish();
+            live.finish();
+        });
+        assert_eq!(sent.len(), 1);
     }
 }

@@ -52,10 +52,12 @@ impl TextStream {
         self.push_at(text, Instant::now());
     }
 
-    /// Shows all text pushed so far now, whatever the rate limit.
+    /// Shows the text not shown yet now, whatever the rate limit.
     pub fn finish(&mut self) {
-        self.throttle.mark(Instant::now());
-        self.draw();
+        if self.pending {
+            self.throttle.mark(Instant::now());
+            self.draw();
+        }
     }
 
     /// All text pushed so far.
@@ -113,21 +115,20 @@ mod tests {
         let ms = Duration::from_millis;
         let ((), sent) = capture::envelopes(|| {
             let mut stream = TextStream::new();
-            for (i, token) in ["Hello", ",", " <world>", "!"].iter().enumerate() {
+            for (i, token) in ["Hello", ",", " <world>", "!", "?"].iter().enumerate() {
                 stream.push_at(token, t0 + ms(i as u64 * 40));
             }
             stream.finish();
         });
-        // t=0 display, t=40/80 held back, t=120 update, finish.
+        // t=0 display, t=40/80 held back, t=120 update, t=160 held back until finish.
         let kinds: Vec<&str> = sent.iter().map(|e| e["type"].as_str().unwrap()).collect();
         assert_eq!(kinds, ["display", "update", "update"]);
         assert_eq!(sent[0]["data"]["text/plain"], "Hello");
+        assert_eq!(sent[1]["data"]["text/plain"], "Hello, <world>!");
         let last = &sent[2]["data"];
-        assert_eq!(last["text/plain"], "Hello, <world>!");
-        assert!(last["text/html"]
-            .as_str()
-            .unwrap()
-            .contains("Hello, &lt;world&gt;!"));
+        assert_eq!(last["text/plain"], "Hello, <world>!?");
+        let html = last["text/html"].as_str().unwrap();
+        assert!(html.contains("Hello, &lt;world&gt;!?"));
     }
 
     #[test]

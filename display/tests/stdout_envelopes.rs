@@ -32,6 +32,7 @@ fn cell() {
     clear_output(true);
     let mut stream = TextStream::new();
     stream.push("tok");
+    stream.push("en"); // held back by the rate limit until finish()
     stream.finish();
 }
 
@@ -55,7 +56,8 @@ fn envelope_mode_writes_one_json_line_per_event() {
     assert_eq!(events[1]["data"]["text/markdown"], "*done*");
     assert_eq!(events[2]["wait"], true);
     assert_ne!(events[3]["display_id"], events[0]["display_id"]);
-    assert_eq!(events[4]["data"]["text/plain"], "tok");
+    assert_eq!(events[3]["data"]["text/plain"], "tok");
+    assert_eq!(events[4]["data"]["text/plain"], "token");
 }
 
 #[test]
@@ -63,7 +65,7 @@ fn text_mode_prints_plain_renderings() {
     let stdout = run_cell("text");
     assert!(!stdout.contains(ENVELOPE_PREFIX));
     assert!(
-        stdout.contains("<b>multi\nline</b>\n*done*\ntok\ntok\n"),
+        stdout.contains("<b>multi\nline</b>\n*done*\ntok\ntoken\n"),
         "{stdout}"
     );
 }
