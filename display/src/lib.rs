@@ -1,4 +1,15 @@
-//! Rich notebook output for Born.
+//! Rich notebook output for Born: tensors, images, plots, live curves, progress and
+//! streamed text.
+//!
+//! Every value with a rich form implements [`Displayable`](displayable::Displayable),
+//! which renders it as a [`MimeBundle`](mime_bundle::MimeBundle). Two ways out:
+//!
+//! - a cell that ends with the value calls its `evcxr_display()` ([`evcxr`]);
+//! - [`display`](handle::display) shows it at once and returns a
+//!   [`DisplayHandle`](handle::DisplayHandle) to replace it later, sent to the kernel as
+//!   one stdout line ([`envelope`]). Live views ([`LivePlot`](live_plot::LivePlot),
+//!   [`progress`](progress::progress), [`TextStream`](text_stream::TextStream)) redraw
+//!   through it, a few times a second at most ([`throttle`]).
 
 pub mod displayable;
 pub mod envelope;

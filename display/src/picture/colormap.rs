@@ -24,7 +24,7 @@ const VIRIDIS: [[u8; 3]; 17] = [
 /// Colour of values that are not numbers.
 pub const NAN_COLOR: [u8; 3] = [255, 0, 255];
 
-/// The viridis colour at `t` in 0..=1 (clamped; NaN gets [`NAN_COLOR`]).
+/// The viridis colour at `t` in 0..=1 (clamped; NaN is magenta).
 pub fn viridis(t: f64) -> [u8; 3] {
     if t.is_nan() {
         return NAN_COLOR;
