@@ -228,9 +228,12 @@ impl ProgressBar {
 }
 
 impl Drop for ProgressBar {
-    /// A bar left running (a `break`, an error, a panic) ends as a static "stopped" line.
+    /// A bar left running (a `break`, an error, a panic) ends as a static "stopped" line;
+    /// one never started shows nothing.
     fn drop(&mut self) {
-        self.end_at(Phase::Stopped, Instant::now());
+        if self.phase == Phase::Running {
+            self.end_at(Phase::Stopped, Instant::now());
+        }
     }
 }
 
@@ -299,6 +302,12 @@ mod tests {
             .unwrap()
             .contains("100%|████████████████████| 50/50"));
         assert!(end["text/html"].as_str().unwrap().starts_with("<pre"));
+    }
+
+    #[test]
+    fn a_bar_never_started_shows_nothing() {
+        let ((), sent) = capture::envelopes(|| drop(ProgressBar::new(Some(3))));
+        assert!(sent.is_empty());
     }
 
     #[test]
