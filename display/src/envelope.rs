@@ -183,6 +183,7 @@ pub(crate) mod capture {
         (result, parsed)
     }
 
+    /// Keeps `line` if this thread is capturing; false when it should be printed.
     pub(super) fn record(line: &str) -> bool {
         LINES.with(|l| match l.borrow_mut().as_mut() {
             Some(lines) => {

@@ -100,6 +100,7 @@ impl ProgressBar {
         self.end_at(Phase::Done, Instant::now());
     }
 
+    /// Shows the bar at zero, once, starting its clock at `now`.
     pub(super) fn start_at(&mut self, now: Instant) {
         if self.phase == Phase::Waiting {
             self.phase = Phase::Running;
@@ -109,6 +110,7 @@ impl ProgressBar {
         }
     }
 
+    /// Counts `n` items done at `now`, redrawing if due.
     pub(super) fn advance_at(&mut self, n: u64, now: Instant) {
         self.start_at(now);
         self.count = self.count.saturating_add(n);
@@ -117,6 +119,7 @@ impl ProgressBar {
         }
     }
 
+    /// Ends a running bar in `phase`, drawing its static line.
     fn end_at(&mut self, phase: Phase, now: Instant) {
         self.start_at(now);
         if self.phase == Phase::Running {
