@@ -2,7 +2,6 @@
 
 use super::element::ElementFormat;
 use super::elide::{slots, strides, Slot};
-use super::stats::TensorStats;
 use super::view::{ElementKind, TensorView};
 use crate::html::escape_html;
 
@@ -33,17 +32,30 @@ const CELL_STYLE: &str = "padding: 1px 8px; text-align: right; border: none";
 const INDEX_STYLE: &str = "padding: 1px 8px; text-align: right; border: none; color: #888; \
                            font-weight: normal";
 
+impl TableLimits {
+    /// These limits, narrowed so that no more than `edge` indices from each end are shown.
+    fn within(&self, edge: usize) -> Self {
+        let cap = |limit: usize| limit.min(edge.saturating_mul(2));
+        Self {
+            max_rows: cap(self.max_rows),
+            max_cols: cap(self.max_cols),
+            max_slices: cap(self.max_slices),
+        }
+    }
+}
+
 /// The tensor as an HTML fragment within `limits`.
 pub fn tensor_html(view: &TensorView, limits: &TableLimits) -> String {
+    let limits = limits.within(view.held_edge());
     let mut out = String::from("<div class=\"born-tensor\">");
     out.push_str(&header(view));
-    if view.kind() == ElementKind::Float && !view.values().is_empty() {
+    if view.kind() == ElementKind::Float && view.numel() > 0 {
         out.push_str(&format!(
             "<div style=\"font-family: monospace; font-size: 12px; color: #555\">{}</div>",
-            escape_html(&TensorStats::of(view.values()).line())
+            escape_html(&view.stats().line())
         ));
     }
-    out.push_str(&body(view, limits));
+    out.push_str(&body(view, &limits));
     out.push_str("</div>");
     out
 }
@@ -65,19 +77,20 @@ fn header(view: &TensorView) -> String {
 
 fn body(view: &TensorView, limits: &TableLimits) -> String {
     let shape = view.shape();
-    let values = view.values();
-    if values.is_empty() {
+    if view.numel() == 0 {
         return "<div style=\"font-family: monospace\">(empty)</div>".to_string();
     }
+    let value = |index: &[usize]| view.get(index).unwrap_or(f64::NAN);
     match shape.len() {
         0 => {
-            let format = ElementFormat::for_values(view.kind(), values);
+            let scalar = value(&[]);
+            let format = ElementFormat::for_values(view.kind(), &[scalar]);
             format!(
                 "<div style=\"font-family: monospace; font-size: 14px\">{}</div>",
-                escape_html(&format.write(values[0]))
+                escape_html(&format.write(scalar))
             )
         }
-        1 => Table::new(1, shape[0], limits).render(values, 0, view.kind(), false),
+        1 => Table::new(1, shape[0], limits).render(&|_, c| value(&[c]), view.kind(), false),
         _ => slices(view, limits),
     }
 }
@@ -87,27 +100,36 @@ fn slices(view: &TensorView, limits: &TableLimits) -> String {
     let shape = view.shape();
     let (lead, tail) = shape.split_at(shape.len() - 2);
     let table = Table::new(tail[0], tail[1], limits);
+    let cell = |lead_index: &[usize], r: usize, c: usize| {
+        let mut index = lead_index.to_vec();
+        index.extend([r, c]);
+        view.get(&index).unwrap_or(f64::NAN)
+    };
     if lead.is_empty() {
-        return table.render(view.values(), 0, view.kind(), true);
+        return table.render(&|r, c| cell(&[], r, c), view.kind(), true);
     }
     let count: usize = lead.iter().product();
-    let slice_len = tail[0] * tail[1];
     let lead_strides = strides(lead);
     let mut out = String::new();
     for slot in slots(count, limits.max_slices, limits.max_slices / 2) {
         match slot {
             Slot::Index(n) => {
-                let index: Vec<String> = lead_strides
+                let lead_index: Vec<usize> = lead_strides
                     .iter()
                     .zip(lead)
-                    .map(|(stride, dim)| ((n / stride) % dim).to_string())
+                    .map(|(stride, dim)| (n / stride) % dim)
+                    .collect();
+                let title: Vec<String> = lead_index
+                    .iter()
+                    .map(ToString::to_string)
                     .chain([":".to_string(), ":".to_string()])
                     .collect();
                 out.push_str(&format!(
                     "<div style=\"font-family: monospace; font-size: 12px\">[{}]</div>",
-                    index.join(", ")
+                    title.join(", ")
                 ));
-                out.push_str(&table.render(view.values(), n * slice_len, view.kind(), true));
+                let render = |r: usize, c: usize| cell(&lead_index, r, c);
+                out.push_str(&table.render(&render, view.kind(), true));
             }
             Slot::Gap => {
                 let hidden = count - 2 * (limits.max_slices / 2);
@@ -125,7 +147,6 @@ fn slices(view: &TensorView, limits: &TableLimits) -> String {
 struct Table {
     rows: Vec<Slot>,
     cols: Vec<Slot>,
-    width: usize,
 }
 
 impl Table {
@@ -133,18 +154,19 @@ impl Table {
         Self {
             rows: slots(rows, limits.max_rows, limits.max_rows / 2),
             cols: slots(cols, limits.max_cols, limits.max_cols / 2),
-            width: cols,
         }
     }
 
-    /// The block starting at flat offset `base`; `row_index` adds the row-number column.
-    fn render(&self, values: &[f64], base: usize, kind: ElementKind, row_index: bool) -> String {
+    /// The block whose cell `(r, c)` is `value(r, c)`; `row_index` adds row numbers.
+    fn render(
+        &self,
+        value: &dyn Fn(usize, usize) -> f64,
+        kind: ElementKind,
+        row_index: bool,
+    ) -> String {
         let shown: Vec<f64> = self
             .row_indices()
-            .flat_map(|r| {
-                self.col_indices()
-                    .map(move |c| values[base + r * self.width + c])
-            })
+            .flat_map(|r| self.col_indices().map(move |c| value(r, c)))
             .collect();
         let format = ElementFormat::for_values(kind, &shown);
         let mut out = format!("<table style=\"{TABLE_STYLE}\"><thead><tr>");
@@ -168,9 +190,7 @@ impl Table {
             }
             for col in &self.cols {
                 let cell = match (row, col) {
-                    (Slot::Index(r), Slot::Index(c)) => {
-                        escape_html(&format.write(values[base + r * self.width + c]))
-                    }
+                    (Slot::Index(r), Slot::Index(c)) => escape_html(&format.write(value(*r, *c))),
                     (Slot::Gap, Slot::Gap) => "⋱".to_string(),
                     (Slot::Gap, _) => "⋮".to_string(),
                     (_, Slot::Gap) => "…".to_string(),
@@ -209,6 +229,7 @@ fn label(slot: Slot, gap: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tensor::TensorStats;
 
     fn view(shape: &[usize], dtype: &str, values: Vec<f64>) -> TensorView {
         TensorView::new(shape, dtype, values).unwrap()
@@ -264,6 +285,32 @@ mod tests {
         assert!(html.contains(">[4, 1, :, :]<"));
         assert!(html.contains("… 6 more slices …"));
         assert!(html.contains(">59.</td>"));
+    }
+
+    #[test]
+    fn corner_views_show_their_true_indices_and_stats() {
+        let held = vec![(0..8).chain(992..1000).collect::<Vec<usize>>(), vec![0, 1]];
+        let values: Vec<f64> = held[0]
+            .iter()
+            .flat_map(|&r| [r as f64, -(r as f64)])
+            .collect();
+        let stats = TensorStats::of(&[-999.0, 999.0, f64::NAN]);
+        let t = TensorView::from_corners(&[1000, 2], "float32", held, values, stats).unwrap();
+        let html = tensor_html(&t, &TableLimits::default());
+        assert!(html.contains("shape [1000, 2]"));
+        assert!(
+            html.contains("min -999.00 · max 999.00 · mean 0 · NaN 1 · Inf 0"),
+            "{html}"
+        );
+        assert!(html.contains(">999</th>") && html.contains(">992</th>"));
+        assert!(html.contains(">7</th>") && !html.contains(">8</th>"));
+        assert!(!html.contains("nan"), "every shown cell is held");
+        // Narrower limits than the held corners are kept as asked.
+        let narrow = TableLimits {
+            max_rows: 4,
+            ..TableLimits::default()
+        };
+        assert!(!tensor_html(&t, &narrow).contains(">2</th>"));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The `text/plain` repr of a tensor, laid out like PyTorch's.
 
 use super::element::ElementFormat;
-use super::elide::{slots, strides, Slot};
+use super::elide::{slots, Slot};
 use super::view::TensorView;
 
 /// Tensors with more elements than this are summarised.
@@ -20,23 +20,26 @@ pub fn tensor_repr(view: &TensorView) -> String {
     if !view.on_cpu() {
         suffixes.push(format!("device={}", view.device_name()));
     }
-    let body = if view.values().is_empty() {
+    let body = if view.numel() == 0 {
         if shape != [0] {
             suffixes.push(format!("size={shape:?}"));
         }
         "[]".to_string()
     } else {
-        let layout = Layout::new(shape, view.values().len() > SUMMARY_THRESHOLD);
+        let layout = Layout {
+            view,
+            summarize: view.numel() > SUMMARY_THRESHOLD,
+        };
         let shown: Vec<f64> = layout
-            .shown_offsets()
-            .into_iter()
-            .map(|i| view.values()[i])
+            .shown_indices()
+            .iter()
+            .map(|index| layout.value(index))
             .collect();
         let format = ElementFormat::for_values(view.kind(), &shown);
         if shape.is_empty() {
-            format.write(view.values()[0])
+            format.write(layout.value(&[]))
         } else {
-            layout.block(view.values(), &format, 0, 0, PREFIX.len())
+            layout.block(&format, &mut Vec::new(), PREFIX.len())
         }
     };
     if !view.has_default_dtype() {
@@ -54,36 +57,34 @@ pub fn tensor_repr(view: &TensorView) -> String {
     out
 }
 
-/// Shape, strides and which indices each axis shows.
-struct Layout {
-    shape: Vec<usize>,
-    strides: Vec<usize>,
+/// The tensor and which indices each axis shows.
+struct Layout<'a> {
+    view: &'a TensorView,
     summarize: bool,
 }
 
-impl Layout {
-    fn new(shape: &[usize], summarize: bool) -> Self {
-        Self {
-            shape: shape.to_vec(),
-            strides: strides(shape),
-            summarize,
-        }
-    }
-
+impl Layout<'_> {
     fn axis_slots(&self, dim: usize) -> Vec<Slot> {
-        let len = self.shape[dim];
-        if self.summarize {
-            slots(len, 2 * EDGE_ITEMS, EDGE_ITEMS)
+        let len = self.view.shape()[dim];
+        // A view holding only corners cannot show more than it holds.
+        let edge = EDGE_ITEMS.min(self.view.held_edge());
+        if self.summarize || self.view.held_edge() != usize::MAX {
+            slots(len, 2 * edge, edge)
         } else {
-            slots(len, len, EDGE_ITEMS)
+            slots(len, len, edge)
         }
     }
 
-    /// Flat offsets of every element the repr shows.
-    fn shown_offsets(&self) -> Vec<usize> {
-        let mut offsets = vec![0];
-        for dim in 0..self.shape.len() {
-            let indices: Vec<usize> = self
+    /// The value at `index`; NaN if the view does not hold it (never, when slots fit it).
+    fn value(&self, index: &[usize]) -> f64 {
+        self.view.get(index).unwrap_or(f64::NAN)
+    }
+
+    /// Every index the repr shows.
+    fn shown_indices(&self) -> Vec<Vec<usize>> {
+        let mut indices = vec![Vec::new()];
+        for dim in 0..self.view.shape().len() {
+            let shown: Vec<usize> = self
                 .axis_slots(dim)
                 .into_iter()
                 .filter_map(|s| match s {
@@ -91,51 +92,50 @@ impl Layout {
                     Slot::Gap => None,
                 })
                 .collect();
-            offsets = offsets
+            indices = indices
                 .iter()
-                .flat_map(|&base| indices.iter().map(move |&i| base + i * self.strides[dim]))
-                .collect();
-        }
-        offsets
-    }
-
-    /// The bracketed block of axis `dim` starting at flat offset `base`.
-    fn block(
-        &self,
-        values: &[f64],
-        format: &ElementFormat,
-        dim: usize,
-        base: usize,
-        indent: usize,
-    ) -> String {
-        let slots = self.axis_slots(dim);
-        if dim + 1 == self.shape.len() {
-            let items: Vec<String> = slots
-                .iter()
-                .map(|slot| match slot {
-                    Slot::Index(i) => format.padded(values[base + i]),
-                    // PyTorch's row ellipsis carries a leading space.
-                    Slot::Gap => " ...".to_string(),
+                .flat_map(|prefix| {
+                    shown.iter().map(move |&i| {
+                        let mut index = prefix.clone();
+                        index.push(i);
+                        index
+                    })
                 })
                 .collect();
+        }
+        indices
+    }
+
+    /// The bracketed block of the axis after `prefix` (the indices chosen so far).
+    fn block(&self, format: &ElementFormat, prefix: &mut Vec<usize>, indent: usize) -> String {
+        let dim = prefix.len();
+        let rank = self.view.shape().len();
+        let slots = self.axis_slots(dim);
+        let mut items = Vec::with_capacity(slots.len());
+        for slot in slots {
+            let item = match slot {
+                Slot::Index(i) => {
+                    prefix.push(i);
+                    let item = if dim + 1 == rank {
+                        format.padded(self.value(prefix))
+                    } else {
+                        self.block(format, prefix, indent + 1)
+                    };
+                    prefix.pop();
+                    item
+                }
+                // PyTorch's row ellipsis carries a leading space.
+                Slot::Gap if dim + 1 == rank => " ...".to_string(),
+                Slot::Gap => "...".to_string(),
+            };
+            items.push(item);
+        }
+        if dim + 1 == rank {
             return row(&items, format.width(), indent);
         }
-        let inner: Vec<String> = slots
-            .iter()
-            .map(|slot| match slot {
-                Slot::Index(i) => self.block(
-                    values,
-                    format,
-                    dim + 1,
-                    base + i * self.strides[dim],
-                    indent + 1,
-                ),
-                Slot::Gap => "...".to_string(),
-            })
-            .collect();
-        let blank_lines = "\n".repeat(self.shape.len() - dim - 1);
+        let blank_lines = "\n".repeat(rank - dim - 1);
         let separator = format!(",{blank_lines}{}", " ".repeat(indent + 1));
-        format!("[{}]", inner.join(&separator))
+        format!("[{}]", items.join(&separator))
     }
 }
 
@@ -199,6 +199,22 @@ mod tests {
             repr.ends_with("[9900, 9901, 9902,  ..., 9997, 9998, 9999]])"),
             "{repr}"
         );
+    }
+
+    #[test]
+    fn corner_views_print_like_the_whole_tensor() {
+        let whole = view(&[50, 40], "int64", range(2000));
+        let held: Vec<Vec<usize>> = [50usize, 40]
+            .iter()
+            .map(|&n| (0..8).chain(n - 8..n).collect())
+            .collect();
+        let values: Vec<f64> = held[0]
+            .iter()
+            .flat_map(|r| held[1].iter().map(move |c| (r * 40 + c) as f64))
+            .collect();
+        let stats = whole.stats();
+        let corners = TensorView::from_corners(&[50, 40], "int64", held, values, stats).unwrap();
+        assert_eq!(tensor_repr(&corners), tensor_repr(&whole));
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! A tensor's values and description, as the renderers need them.
 
+use super::elide::strides;
+use super::stats::TensorStats;
 use crate::error::{Error, Result};
 
 /// How elements of a dtype are written.
@@ -35,6 +37,9 @@ impl ElementKind {
 const DEFAULT_DTYPES: [&str; 3] = ["float32", "int64", "bool"];
 
 /// Everything shown about a tensor: shape, dtype, device, gradient flag and values.
+///
+/// A view holds either all values or, for a large tensor, only its corners (see
+/// [`TensorView::from_corners`]): what the summarised renderings show.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TensorView {
     shape: Vec<usize>,
@@ -43,6 +48,10 @@ pub struct TensorView {
     device: String,
     requires_grad: bool,
     values: Vec<f64>,
+    /// Original indices held along each dimension; `None` when all values are held.
+    held: Option<Vec<Vec<usize>>>,
+    /// Statistics of the whole tensor, given when only corners are held.
+    stats: Option<TensorStats>,
 }
 
 impl TensorView {
@@ -71,7 +80,53 @@ impl TensorView {
             device: "cpu".to_string(),
             requires_grad: false,
             values,
+            held: None,
+            stats: None,
         })
+    }
+
+    /// A view of a large tensor holding only some indices along each dimension.
+    ///
+    /// `held[d]` lists, ascending, the original indices kept along dimension `d` (the
+    /// first and last few); `values` are row-major over those; `stats` describe the
+    /// whole tensor. Renderings never show more than the held ends of each dimension.
+    pub fn from_corners(
+        shape: &[usize],
+        dtype: &str,
+        held: Vec<Vec<usize>>,
+        values: Vec<f64>,
+        stats: TensorStats,
+    ) -> Result<Self> {
+        let invalid = |message: String| Error::Shape {
+            op: "TensorView::from_corners",
+            message,
+        };
+        if held.len() != shape.len() {
+            return Err(invalid(format!(
+                "{} lists of held indices for shape {shape:?}",
+                held.len()
+            )));
+        }
+        for (d, (indices, &len)) in held.iter().zip(shape).enumerate() {
+            let ascending = indices.windows(2).all(|w| w[0] < w[1]);
+            if !ascending || indices.last().is_some_and(|&i| i >= len) {
+                return Err(invalid(format!(
+                    "held indices {indices:?} of dimension {d} are not ascending within 0..{len}"
+                )));
+            }
+        }
+        let held_count: usize = held.iter().map(Vec::len).product();
+        if held_count != values.len() {
+            return Err(invalid(format!(
+                "held indices select {held_count} elements but {} values were given",
+                values.len()
+            )));
+        }
+        let mut view = Self::new(&[values.len()], dtype, values)?;
+        view.shape = shape.to_vec();
+        view.held = Some(held);
+        view.stats = Some(stats);
+        Ok(view)
     }
 
     /// Sets the device name shown (`cpu`, `gpu:0`...).
@@ -111,9 +166,80 @@ impl TensorView {
         self.requires_grad
     }
 
-    /// The values in row-major order.
+    /// The values held, row-major (all of them unless the view holds only corners).
     pub fn values(&self) -> &[f64] {
         &self.values
+    }
+
+    /// Number of elements of the whole tensor.
+    pub fn numel(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// The value at `index` (one entry per dimension), if the view holds it.
+    pub fn get(&self, index: &[usize]) -> Option<f64> {
+        if index.len() != self.shape.len() {
+            return None;
+        }
+        let offset: usize = match &self.held {
+            None => {
+                let in_range = index.iter().zip(&self.shape).all(|(i, n)| i < n);
+                if !in_range {
+                    return None;
+                }
+                index
+                    .iter()
+                    .zip(strides(&self.shape))
+                    .map(|(i, s)| i * s)
+                    .sum()
+            }
+            Some(held) => {
+                let positions: Option<Vec<usize>> = index
+                    .iter()
+                    .zip(held)
+                    .map(|(i, kept)| kept.binary_search(i).ok())
+                    .collect();
+                let lens: Vec<usize> = held.iter().map(Vec::len).collect();
+                positions?
+                    .iter()
+                    .zip(strides(&lens))
+                    .map(|(p, s)| p * s)
+                    .sum()
+            }
+        };
+        self.values.get(offset).copied()
+    }
+
+    /// How many indices from each end of every dimension the view holds
+    /// (`usize::MAX` when it holds everything).
+    pub fn held_edge(&self) -> usize {
+        let Some(held) = &self.held else {
+            return usize::MAX;
+        };
+        held.iter()
+            .zip(&self.shape)
+            .filter(|(kept, &len)| kept.len() < len)
+            .map(|(kept, &len)| {
+                let head = kept
+                    .iter()
+                    .enumerate()
+                    .take_while(|(p, &i)| *p == i)
+                    .count();
+                let tail = kept
+                    .iter()
+                    .rev()
+                    .enumerate()
+                    .take_while(|(p, &i)| i + p + 1 == len)
+                    .count();
+                head.min(tail)
+            })
+            .min()
+            .unwrap_or(usize::MAX)
+    }
+
+    /// Minimum, maximum, mean and non-finite counts of the whole tensor.
+    pub fn stats(&self) -> TensorStats {
+        self.stats.unwrap_or_else(|| TensorStats::of(&self.values))
     }
 
     /// True when the dtype is one the repr leaves out (PyTorch's defaults).
@@ -140,6 +266,47 @@ mod tests {
         );
         assert!(TensorView::new(&[usize::MAX, 3], "float32", vec![]).is_err());
         assert!(TensorView::new(&[], "float32", vec![1.0]).is_ok());
+    }
+
+    #[test]
+    fn whole_views_index_row_major() {
+        let t = TensorView::new(&[2, 3], "float32", (0..6).map(f64::from).collect()).unwrap();
+        assert_eq!(t.get(&[1, 2]), Some(5.0));
+        assert_eq!(t.get(&[2, 0]), None);
+        assert_eq!(t.get(&[1]), None);
+        assert_eq!(t.held_edge(), usize::MAX);
+        assert_eq!(t.stats().mean, Some(2.5));
+    }
+
+    #[test]
+    fn corner_views_map_original_indices() {
+        // A 100x5 tensor holding rows 0, 1, 98, 99 and every column.
+        let held = vec![vec![0, 1, 98, 99], (0..5).collect()];
+        let values: Vec<f64> = [0.0, 1.0, 98.0, 99.0]
+            .iter()
+            .flat_map(|r| (0..5).map(move |c| r * 100.0 + c as f64))
+            .collect();
+        let stats = TensorStats::of(&[0.0, 9904.0]);
+        let t = TensorView::from_corners(&[100, 5], "float32", held, values, stats).unwrap();
+        assert_eq!(t.numel(), 500);
+        assert_eq!(t.get(&[98, 3]), Some(9803.0));
+        assert_eq!(t.get(&[50, 0]), None);
+        assert_eq!(t.held_edge(), 2);
+        assert_eq!(t.stats().max, Some(9904.0));
+    }
+
+    #[test]
+    fn corner_views_are_checked() {
+        let stats = TensorStats::of(&[]);
+        let bad_order =
+            TensorView::from_corners(&[9], "f32", vec![vec![3, 1]], vec![0.0; 2], stats);
+        assert!(bad_order.is_err());
+        let too_far = TensorView::from_corners(&[9], "f32", vec![vec![9]], vec![0.0], stats);
+        assert!(too_far.is_err());
+        let count = TensorView::from_corners(&[9], "f32", vec![vec![0, 8]], vec![0.0], stats);
+        assert!(count.is_err());
+        let rank = TensorView::from_corners(&[9, 2], "f32", vec![vec![0]], vec![0.0], stats);
+        assert!(rank.is_err());
     }
 
     #[test]
