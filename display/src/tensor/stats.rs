@@ -13,6 +13,8 @@ pub struct TensorStats {
     pub nan: usize,
     /// Number of infinite values (either sign).
     pub inf: usize,
+    /// Number of finite values (the mean's weight when merging).
+    pub finite: usize,
 }
 
 impl TensorStats {
@@ -24,8 +26,9 @@ impl TensorStats {
             mean: None,
             nan: 0,
             inf: 0,
+            finite: 0,
         };
-        let (mut sum, mut finite) = (0.0, 0usize);
+        let mut sum = 0.0;
         for &v in values {
             if v.is_nan() {
                 stats.nan += 1;
@@ -35,13 +38,31 @@ impl TensorStats {
                 stats.min = Some(stats.min.map_or(v, |m| m.min(v)));
                 stats.max = Some(stats.max.map_or(v, |m| m.max(v)));
                 sum += v;
-                finite += 1;
+                stats.finite += 1;
             }
         }
-        if finite > 0 {
-            stats.mean = Some(sum / finite as f64);
+        if stats.finite > 0 {
+            stats.mean = Some(sum / stats.finite as f64);
         }
         stats
+    }
+
+    /// The statistics of two parts together (for tensors read chunk by chunk).
+    pub fn merge(self, other: Self) -> Self {
+        let pick = |a: Option<f64>, b: Option<f64>, f: fn(f64, f64) -> f64| match (a, b) {
+            (Some(a), Some(b)) => Some(f(a, b)),
+            (a, b) => a.or(b),
+        };
+        let finite = self.finite + other.finite;
+        let weighted = |s: &Self| s.mean.unwrap_or(0.0) * s.finite as f64;
+        Self {
+            min: pick(self.min, other.min, f64::min),
+            max: pick(self.max, other.max, f64::max),
+            mean: (finite > 0).then(|| (weighted(&self) + weighted(&other)) / finite as f64),
+            nan: self.nan + other.nan,
+            inf: self.inf + other.inf,
+            finite,
+        }
     }
 
     /// One line: `min -1.0000 · max 2.5000 · mean 0.7500 · NaN 0 · Inf 0`.
@@ -86,6 +107,20 @@ mod tests {
             stats.line(),
             "min -2.0000 · max 4.0000 · mean 1.0000 · NaN 1 · Inf 2"
         );
+    }
+
+    #[test]
+    fn merged_parts_equal_the_whole() {
+        let values = [3.0, -1.0, f64::NAN, 8.0, f64::INFINITY, 0.5, 2.0];
+        let merged = TensorStats::of(&values[..3]).merge(TensorStats::of(&values[3..]));
+        let whole = TensorStats::of(&values);
+        assert_eq!(merged.min, whole.min);
+        assert_eq!(merged.max, whole.max);
+        assert!((merged.mean.unwrap() - whole.mean.unwrap()).abs() < 1e-12);
+        assert_eq!((merged.nan, merged.inf, merged.finite), (1, 1, 5));
+        let empty = TensorStats::of(&[]);
+        assert_eq!(empty.merge(empty).mean, None);
+        assert_eq!(empty.merge(whole), whole);
     }
 
     #[test]
