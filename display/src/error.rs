@@ -42,6 +42,14 @@ pub enum Error {
         /// The encoder's message.
         message: String,
     },
+    /// The runtime could not provide a tensor's values.
+    #[error("{op}: {message}")]
+    Tensor {
+        /// The display operation that needed the values.
+        op: &'static str,
+        /// The runtime's error message.
+        message: String,
+    },
     /// The plotting backend failed to draw.
     #[error("plot rendering failed: {0}")]
     Render(String),

@@ -44,6 +44,6 @@ pub mod prelude {
     pub use crate::png::Png;
     pub use crate::progress::{progress, Progress, ProgressBar, ProgressMetrics};
     pub use crate::svg::Svg;
-    pub use crate::tensor::TensorView;
+    pub use crate::tensor::{TensorDisplay, TensorView};
     pub use crate::text_stream::TextStream;
 }

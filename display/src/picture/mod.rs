@@ -1,6 +1,7 @@
 //! Images from numbers: grayscale and RGB pictures, heatmaps and labelled grids.
 
 mod colormap;
+mod from_runtime;
 mod grid;
 mod heatmap;
 mod pixels;

@@ -2,11 +2,14 @@
 
 mod element;
 mod elide;
+mod from_runtime;
 mod html;
 mod stats;
 mod text;
 mod view;
 
+pub(crate) use from_runtime::tensor_error;
+pub use from_runtime::TensorDisplay;
 pub use html::{tensor_html, TableLimits};
 pub use stats::TensorStats;
 pub use text::tensor_repr;
