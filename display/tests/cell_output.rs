@@ -1,8 +1,10 @@
-//! What a cell's process really writes to stdout: the test binary re-runs itself as the
+//! What a cell's process really writes to stdout (envelopes and evcxr content, with both
+//! preludes in scope as in the kernel): the test binary re-runs itself as the
 //! "cell" with the output mode forced, and reads the lines back as the kernel would.
 
 use std::process::Command;
 
+use born::prelude::*;
 use born_display::envelope::{ENVELOPE_PREFIX, OUTPUT_MODE_VAR};
 use born_display::prelude::*;
 
@@ -34,6 +36,10 @@ fn cell() {
     stream.push("tok");
     stream.push("en"); // held back by the rate limit until finish()
     stream.finish();
+    // What evcxr compiles for a cell ending with a value: `(value).evcxr_display();`.
+    let tensor = Tensor::from_vec(vec![1.5f32, -2.0], 2).expect("valid tensor");
+    (tensor).evcxr_display();
+    (Markdown::new("# end")).evcxr_display();
 }
 
 #[test]
@@ -50,6 +56,11 @@ fn envelope_mode_writes_one_json_line_per_event() {
         .map(|json| serde_json::from_str(json).expect("envelope is one JSON line"))
         .collect();
     let kinds: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert!(stdout.contains(
+        "EVCXR_BEGIN_CONTENT text/plain\ntensor([ 1.5000, -2.0000])\nEVCXR_END_CONTENT\n"
+    ));
+    assert!(stdout.contains("EVCXR_BEGIN_CONTENT text/html\n<div class=\"born-tensor\">"));
+    assert!(stdout.contains("EVCXR_BEGIN_CONTENT text/markdown\n# end\nEVCXR_END_CONTENT\n"));
     assert_eq!(kinds, ["display", "update", "clear", "display", "update"]);
     assert_eq!(events[0]["data"]["text/html"], "<b>multi\nline</b>");
     assert_eq!(events[0]["display_id"], events[1]["display_id"]);
