@@ -121,6 +121,29 @@ mod tests {
     }
 
     #[test]
+    fn dtypes_and_gradient_flags_reach_the_repr() {
+        let x = Tensor::from_vec(vec![-1.0f32, 0.5, 2.0], 3).unwrap();
+        let mask = x.gt_scalar(0.0).unwrap();
+        assert_eq!(
+            mask.mime_bundle().get("text/plain"),
+            Some("tensor([false,  true,  true])")
+        );
+        let ints = Tensor::arange_dtype(0.0, 3.0, 1.0, born::DType::U8).unwrap();
+        assert_eq!(
+            ints.mime_bundle().get("text/plain"),
+            Some("tensor([0, 1, 2], dtype=uint8)")
+        );
+        let leaf = x.requires_grad_(true).unwrap();
+        let text = leaf.mime_bundle().get("text/plain").unwrap().to_string();
+        assert_eq!(
+            text,
+            "tensor([-1.0000,  0.5000,  2.0000], requires_grad=true)"
+        );
+        let html = leaf.mime_bundle().get("text/html").unwrap().to_string();
+        assert!(html.contains("shape [3] · float32 · cpu · requires_grad"));
+    }
+
+    #[test]
     fn large_tensors_show_their_corners_with_whole_stats() {
         let (rows, cols) = (1100, 1000);
         let n = rows * cols;
