@@ -200,15 +200,18 @@ fn shown((x, y): (f64, f64), log_x: bool, log_y: bool) -> bool {
 
 /// The runs of drawable points: a NaN (or a non-positive value on a log axis) breaks the line.
 fn finite_segments(points: &[(f64, f64)], log_x: bool, log_y: bool) -> Vec<Vec<(f64, f64)>> {
-    let mut segments = vec![Vec::new()];
+    let mut segments = Vec::new();
+    let mut current = Vec::new();
     for &p in points {
         if shown(p, log_x, log_y) {
-            segments.last_mut().expect("never empty").push(p);
-        } else if !segments.last().expect("never empty").is_empty() {
-            segments.push(Vec::new());
+            current.push(p);
+        } else if !current.is_empty() {
+            segments.push(std::mem::take(&mut current));
         }
     }
-    segments.retain(|s| !s.is_empty());
+    if !current.is_empty() {
+        segments.push(current);
+    }
     segments
 }
 

@@ -51,21 +51,14 @@ impl ElementFormat {
 
     /// The element as written, without padding.
     pub fn write(&self, value: f64) -> String {
-        if self.notation == Notation::Boolean {
-            return (value != 0.0).to_string();
-        }
-        if value.is_nan() {
-            return "nan".to_string();
-        }
-        if value.is_infinite() {
-            return if value > 0.0 { "inf" } else { "-inf" }.to_string();
-        }
         match self.notation {
+            Notation::Boolean => (value != 0.0).to_string(),
+            _ if value.is_nan() => "nan".to_string(),
+            _ if value.is_infinite() => if value > 0.0 { "inf" } else { "-inf" }.to_string(),
             Notation::Integer => format!("{}", value as i64),
             Notation::WholeFloat => format!("{value:.0}."),
             Notation::Fixed => format!("{value:.PRECISION$}"),
             Notation::Scientific => scientific(value),
-            Notation::Boolean => unreachable!("handled above"),
         }
     }
 
