@@ -40,7 +40,7 @@ pub mod prelude {
     pub use crate::markdown::Markdown;
     pub use crate::mime_bundle::MimeBundle;
     pub use crate::picture::{Heatmap, Image, ImageGrid};
-    pub use crate::plot::Plot;
+    pub use crate::plot::{Figure, Plot};
     pub use crate::png::Png;
     pub use crate::progress::{progress, Progress, ProgressBar, ProgressMetrics};
     pub use crate::svg::Svg;

@@ -2,9 +2,11 @@
 
 mod bounds;
 mod decimate;
+mod figure;
 mod render;
 mod series;
 
+pub use figure::Figure;
 pub use series::{Series, SeriesKind};
 
 use crate::displayable::Displayable;
@@ -162,6 +164,12 @@ impl Plot {
 
     /// Renders the chart as an SVG document, or returns the first builder error.
     pub fn to_svg(&self) -> Result<String> {
+        self.check()?;
+        render::render_svg(std::slice::from_ref(self), 1)
+    }
+
+    /// The first builder error, or a combination of series that cannot be drawn.
+    fn check(&self) -> Result<()> {
         if let Some(error) = &self.error {
             return Err(error.clone());
         }
@@ -179,7 +187,7 @@ impl Plot {
                 });
             }
         }
-        render::render_svg(self)
+        Ok(())
     }
 
     /// Renders the chart as an [`Svg`] value.
@@ -374,6 +382,12 @@ mod tests {
         let y: Vec<f64> = x.iter().map(|v| (v / 100.0).sin()).collect();
         let svg = Plot::new().line("loss", &x, &y).to_svg().unwrap();
         assert!(svg.len() < 60_000, "{} bytes", svg.len());
+    }
+
+    #[test]
+    fn a_lone_point_is_drawn_as_a_marker() {
+        let svg = Plot::new().line_y("first", &[0.7]).to_svg().unwrap();
+        assert_eq!(svg.matches("<circle").count(), 1);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Drawing a [`Plot`] to SVG with plotters.
+//! Drawing plots to SVG with plotters, one or several to a figure.
 
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::Shift;
@@ -27,10 +27,39 @@ const PALETTE: [RGBColor; 10] = [
 /// Font family of every label; SVG text is laid out by the browser, so no font file is read.
 const FONT: &str = "sans-serif";
 
-/// Renders the plot as an SVG document.
-pub fn render_svg(plot: &Plot) -> Result<String> {
-    let has_bars = plot.has_bars();
-    let x_range = if has_bars {
+/// Largest width or height of a whole figure, in pixels.
+const MAX_FIGURE_SIDE: usize = 16384;
+
+/// Renders plots in a grid, `columns` to a row, each in a cell the size of the largest.
+pub fn render_svg(plots: &[Plot], columns: usize) -> Result<String> {
+    let columns = columns.clamp(1, plots.len().max(1));
+    let rows = plots.len().div_ceil(columns).max(1);
+    let cell_width = plots.iter().map(|p| p.width as usize).max().unwrap_or(640);
+    let cell_height = plots.iter().map(|p| p.height as usize).max().unwrap_or(400);
+    let (width, height) = (cell_width * columns, cell_height * rows);
+    if width > MAX_FIGURE_SIDE || height > MAX_FIGURE_SIDE {
+        return Err(Error::InvalidArgument {
+            op: "Figure::to_svg",
+            message: format!("{width}x{height} pixels exceeds {MAX_FIGURE_SIDE} a side"),
+        });
+    }
+    let mut svg = String::new();
+    {
+        let root =
+            SVGBackend::with_string(&mut svg, (width as u32, height as u32)).into_drawing_area();
+        root.fill(&WHITE).map_err(render_error)?;
+        let cells = root.split_evenly((rows, columns));
+        for (plot, cell) in plots.iter().zip(&cells) {
+            draw_plot(plot, cell)?;
+        }
+        root.present().map_err(render_error)?;
+    }
+    Ok(svg)
+}
+
+/// Draws one plot into its area, with the axis scales it asks for.
+fn draw_plot(plot: &Plot, area: &DrawingArea<SVGBackend<'_>, Shift>) -> Result<()> {
+    let x_range = if plot.has_bars() {
         -0.5..(plot.categories.len() as f64 - 0.5)
     } else {
         axis_range(plot.x_values(), plot.log_x, false)
@@ -38,25 +67,18 @@ pub fn render_svg(plot: &Plot) -> Result<String> {
     let y_range = axis_range(plot.y_values(), plot.log_y, plot.stands_on_axis());
     // Rectangles stand on zero, or on the bottom edge where zero is off a log axis.
     let baseline = if plot.log_y { y_range.start } else { 0.0 };
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (plot.width, plot.height)).into_drawing_area();
-        root.fill(&WHITE).map_err(render_error)?;
-        match (plot.log_x, plot.log_y) {
-            (false, false) => draw(plot, &root, x_range, y_range, baseline)?,
-            (true, false) => draw(plot, &root, x_range.log_scale(), y_range, baseline)?,
-            (false, true) => draw(plot, &root, x_range, y_range.log_scale(), baseline)?,
-            (true, true) => draw(
-                plot,
-                &root,
-                x_range.log_scale(),
-                y_range.log_scale(),
-                baseline,
-            )?,
-        }
-        root.present().map_err(render_error)?;
+    match (plot.log_x, plot.log_y) {
+        (false, false) => draw(plot, area, x_range, y_range, baseline),
+        (true, false) => draw(plot, area, x_range.log_scale(), y_range, baseline),
+        (false, true) => draw(plot, area, x_range, y_range.log_scale(), baseline),
+        (true, true) => draw(
+            plot,
+            area,
+            x_range.log_scale(),
+            y_range.log_scale(),
+            baseline,
+        ),
     }
-    Ok(svg)
 }
 
 fn draw<X, Y>(
@@ -110,11 +132,11 @@ where
             SeriesKind::Line(points) => {
                 let points = decimate(points, plot.width as usize);
                 let segments = finite_segments(&points, plot.log_x, plot.log_y);
-                chart.draw_series(
-                    segments
-                        .into_iter()
-                        .map(|segment| PathElement::new(segment, color.stroke_width(2))),
-                )
+                // A lone point (the first of a live curve) would be an invisible path.
+                chart.draw_series(segments.into_iter().map(|segment| match segment[..] {
+                    [point] => Circle::new(point, 3, color.filled()).into_dyn(),
+                    _ => PathElement::new(segment, color.stroke_width(2)).into_dyn(),
+                }))
             }
             SeriesKind::Scatter(points) => chart.draw_series(
                 points
