@@ -6,25 +6,33 @@ use crate::displayable::Displayable;
 use crate::evcxr::inherent_evcxr_display;
 use crate::handle::{display, DisplayHandle};
 use crate::mime_bundle::MimeBundle;
-use crate::plot::Plot;
+use crate::plot::{Figure, Plot};
 use crate::throttle::Throttle;
 
 /// Default pause between two redraws: four a second keeps the notebook light.
 const DEFAULT_INTERVAL: Duration = Duration::from_millis(250);
+/// Size of each chart when several stand side by side and no size was set.
+const PANEL_SIZE: (u32, u32) = (460, 320);
 
-/// A line chart of named series that grows point by point and redraws in place.
+/// Line charts of named series that grow point by point and redraw in place.
+///
+/// A series named `chart/series` (such as `loss/train` or `accuracy/test`) is drawn
+/// in the chart `chart`; charts stand side by side, in order of first use.
 ///
 /// ```no_run
 /// use born_display::prelude::*;
-/// let mut curves = LivePlot::new().title("training").x_label("step");
+/// let mut curves = LivePlot::new().x_label("step");
 /// for step in 0..100 {
-///     curves.push("loss", step as f64, 1.0 / (step + 1) as f64);
+///     curves.push("loss/train", step as f64, 1.0 / (step + 1) as f64);
+///     curves.push("accuracy/train", step as f64, step as f64 / 100.0);
 /// }
 /// curves.finish();
 /// ```
 #[derive(Debug)]
 pub struct LivePlot {
     base: Plot,
+    sized: bool,
+    log_charts: Vec<String>,
     series: Vec<(String, Vec<f64>, Vec<f64>)>,
     handle: Option<DisplayHandle>,
     throttle: Throttle,
@@ -42,6 +50,8 @@ impl LivePlot {
     pub fn new() -> Self {
         Self {
             base: Plot::new(),
+            sized: false,
+            log_charts: Vec::new(),
             series: Vec::new(),
             handle: None,
             throttle: Throttle::new(DEFAULT_INTERVAL),
@@ -49,7 +59,7 @@ impl LivePlot {
         }
     }
 
-    /// Sets the chart title.
+    /// Sets the title (prefixed to each chart's name when there are several).
     pub fn title(mut self, title: impl Into<String>) -> Self {
         self.base = std::mem::take(&mut self.base).title(title);
         self
@@ -67,15 +77,22 @@ impl LivePlot {
         self
     }
 
-    /// Uses a logarithmic y axis (losses spanning decades).
+    /// Uses logarithmic y axes on every chart (losses spanning decades).
     pub fn log_y(mut self) -> Self {
         self.base = std::mem::take(&mut self.base).log_y();
         self
     }
 
-    /// Sets the image size in pixels.
+    /// Uses a logarithmic y axis on the chart named `chart` only (`loss`, not `accuracy`).
+    pub fn log_y_for(mut self, chart: &str) -> Self {
+        self.log_charts.push(chart.to_string());
+        self
+    }
+
+    /// Sets the size of each chart in pixels.
     pub fn size(mut self, width: u32, height: u32) -> Self {
         self.base = std::mem::take(&mut self.base).size(width, height);
+        self.sized = true;
         self
     }
 
@@ -98,13 +115,34 @@ impl LivePlot {
         }
     }
 
-    /// The chart as it stands, as a static [`Plot`].
-    pub fn plot(&self) -> Plot {
-        self.series
-            .iter()
-            .fold(self.base.clone(), |plot, (name, xs, ys)| {
-                plot.line(name.as_str(), xs, ys)
+    /// The charts as they stand, as a static [`Figure`].
+    pub fn figure(&self) -> Figure {
+        let mut panels: Vec<(&str, Vec<ChartLine>)> = Vec::new();
+        for (name, xs, ys) in &self.series {
+            let (panel, series) = name.split_once('/').unwrap_or(("", name.as_str()));
+            match panels.iter_mut().find(|(p, _)| *p == panel) {
+                Some((_, members)) => members.push((series, xs, ys)),
+                None => panels.push((panel, vec![(series, xs, ys)])),
+            }
+        }
+        let several = panels.len() > 1;
+        let plots = panels
+            .into_iter()
+            .map(|(panel, members)| {
+                let mut plot = self.base.clone();
+                if several && !self.sized {
+                    plot = plot.size(PANEL_SIZE.0, PANEL_SIZE.1);
+                }
+                plot = plot.title(panel_title(self.base.title_text(), panel));
+                if self.log_charts.iter().any(|c| c == panel) {
+                    plot = plot.log_y();
+                }
+                members
+                    .into_iter()
+                    .fold(plot, |plot, (series, xs, ys)| plot.line(series, xs, ys))
             })
+            .collect();
+        Figure::new(plots)
     }
 
     /// The values of `series` so far, as `(xs, ys)`.
@@ -134,12 +172,24 @@ impl LivePlot {
     }
 
     fn draw(&mut self) {
-        let plot = self.plot();
+        let figure = self.figure();
         match &self.handle {
-            Some(handle) => handle.update(&plot),
-            None => self.handle = Some(display(&plot)),
+            Some(handle) => handle.update(&figure),
+            None => self.handle = Some(display(&figure)),
         }
         self.pending = false;
+    }
+}
+
+/// One line of a chart: its legend name, x values and y values.
+type ChartLine<'a> = (&'a str, &'a [f64], &'a [f64]);
+
+/// A chart's title: the live plot's title, its own name, or both.
+fn panel_title(title: &str, panel: &str) -> String {
+    match (title.is_empty(), panel.is_empty()) {
+        (_, true) => title.to_string(),
+        (true, false) => panel.to_string(),
+        (false, false) => format!("{title} · {panel}"),
     }
 }
 
@@ -154,7 +204,7 @@ impl Drop for LivePlot {
 
 impl Displayable for LivePlot {
     fn mime_bundle(&self) -> MimeBundle {
-        self.plot().mime_bundle()
+        self.figure().mime_bundle()
     }
 }
 
@@ -186,6 +236,25 @@ mod tests {
             .as_str()
             .unwrap();
         assert!(last.contains("\nloss\n") && last.contains("\nacc\n"));
+    }
+
+    #[test]
+    fn chart_prefixes_split_series_into_side_by_side_charts() {
+        let t0 = Instant::now();
+        let (figure, _) = capture::envelopes(|| {
+            let mut live = LivePlot::new().title("run 1");
+            live.push_at("loss/train", 0.0, 2.0, t0);
+            live.push_at("accuracy/train", 0.0, 0.1, t0);
+            live.push_at("loss/test", 0.0, 2.2, t0);
+            live.figure()
+        });
+        let plots = figure.plots();
+        assert_eq!(plots.len(), 2);
+        let names: Vec<&str> = plots[0].series().iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["train", "test"]);
+        let svg = figure.to_svg().unwrap();
+        assert!(svg.starts_with("<svg width=\"920\" height=\"320\""));
+        assert!(svg.contains("\nrun 1 · loss\n") && svg.contains("\nrun 1 · accuracy\n"));
     }
 
     #[test]

@@ -45,7 +45,9 @@ fn log_range(lo: f64, hi: f64) -> Range<f64> {
     if hi_exp <= lo_exp {
         hi_exp = lo_exp + 1.0;
     }
-    10f64.powf(lo_exp)..10f64.powf(hi_exp)
+    // A hair beyond the decades, so that rounding in the axis's logarithms never drops
+    // the end labels.
+    (10f64.powf(lo_exp) * (1.0 - 1e-9))..(10f64.powf(hi_exp) * (1.0 + 1e-9))
 }
 
 #[cfg(test)]
@@ -74,21 +76,26 @@ mod tests {
 
     #[test]
     fn log_range_drops_non_positive_and_snaps_to_decades() {
+        let near = |r: &Range<f64>, lo: f64, hi: f64| {
+            (r.start / lo - 1.0).abs() < 1e-6 && (r.end / hi - 1.0).abs() < 1e-6
+        };
         let r = axis_range([-1.0, 0.0, 10.0, 1000.0].into_iter(), true, false);
-        assert_eq!(r, 10.0..1000.0);
-        let r = axis_range([0.05, 2.3].into_iter(), true, false);
-        assert!((r.start - 0.01).abs() < 1e-12 && r.end == 10.0, "{r:?}");
-        assert_eq!(
-            axis_range([17.0, 24.0].into_iter(), true, true),
-            10.0..100.0
+        assert!(
+            near(&r, 10.0, 1000.0) && r.start < 10.0 && r.end > 1000.0,
+            "{r:?}"
         );
+        let r = axis_range([0.05, 2.3].into_iter(), true, false);
+        assert!(near(&r, 0.01, 10.0), "{r:?}");
+        let r = axis_range([17.0, 24.0].into_iter(), true, true);
+        assert!(near(&r, 10.0, 100.0), "{r:?}");
     }
 
     #[test]
     fn degenerate_data_gets_a_visible_range() {
         assert_eq!(axis_range(std::iter::empty(), false, false), 0.0..1.0);
         assert_eq!(axis_range(std::iter::empty(), true, false), 1.0..10.0);
-        assert_eq!(axis_range([1.0].into_iter(), true, false), 1.0..10.0);
+        let r = axis_range([1.0].into_iter(), true, false);
+        assert!(r.start < 1.0 && r.start > 0.99 && r.end > 10.0 && r.end < 10.01);
         let r = axis_range([5.0, 5.0].into_iter(), false, false);
         assert!(r.start < 5.0 && r.end > 5.0);
         assert_eq!(axis_range([0.0].into_iter(), false, false), -1.0..1.0);

@@ -157,6 +157,11 @@ impl Plot {
         self.push(name.into(), checked)
     }
 
+    /// The title (empty when none was set).
+    pub fn title_text(&self) -> &str {
+        &self.title
+    }
+
     /// The series added so far.
     pub fn series(&self) -> &[Series] {
         &self.series
@@ -382,6 +387,32 @@ mod tests {
         let y: Vec<f64> = x.iter().map(|v| (v / 100.0).sin()).collect();
         let svg = Plot::new().line("loss", &x, &y).to_svg().unwrap();
         assert!(svg.len() < 60_000, "{} bytes", svg.len());
+    }
+
+    #[test]
+    fn legend_moves_below_rising_curves() {
+        let rising = Plot::new()
+            .line_y("acc", &[0.1, 0.5, 0.9])
+            .to_svg()
+            .unwrap();
+        let falling = Plot::new()
+            .line_y("loss", &[2.0, 1.0, 0.1])
+            .to_svg()
+            .unwrap();
+        let legend_y = |svg: &str| -> i32 {
+            let at = svg.find(">\nacc\n<").or(svg.find(">\nloss\n<")).unwrap();
+            let tag = &svg[svg[..at].rfind("<text").unwrap()..at];
+            let y = tag.split("y=\"").nth(1).unwrap();
+            y[..y.find('"').unwrap()].parse().unwrap()
+        };
+        assert!(
+            legend_y(&rising) > 200,
+            "legend at the bottom for rising curves"
+        );
+        assert!(
+            legend_y(&falling) < 100,
+            "legend at the top for falling curves"
+        );
     }
 
     #[test]

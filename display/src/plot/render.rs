@@ -2,6 +2,8 @@
 
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::Shift;
+use std::ops::Range;
+
 use plotters::prelude::*;
 
 use super::bounds::axis_range;
@@ -65,19 +67,48 @@ fn draw_plot(plot: &Plot, area: &DrawingArea<SVGBackend<'_>, Shift>) -> Result<(
         axis_range(plot.x_values(), plot.log_x, false)
     };
     let y_range = axis_range(plot.y_values(), plot.log_y, plot.stands_on_axis());
-    // Rectangles stand on zero, or on the bottom edge where zero is off a log axis.
-    let baseline = if plot.log_y { y_range.start } else { 0.0 };
+    let frame = Frame {
+        // Rectangles stand on zero, or on the bottom edge where zero is off a log axis.
+        baseline: if plot.log_y { y_range.start } else { 0.0 },
+        legend: legend_position(plot, &y_range),
+    };
     match (plot.log_x, plot.log_y) {
-        (false, false) => draw(plot, area, x_range, y_range, baseline),
-        (true, false) => draw(plot, area, x_range.log_scale(), y_range, baseline),
-        (false, true) => draw(plot, area, x_range, y_range.log_scale(), baseline),
-        (true, true) => draw(
-            plot,
-            area,
-            x_range.log_scale(),
-            y_range.log_scale(),
-            baseline,
-        ),
+        (false, false) => draw(plot, area, x_range, y_range, &frame),
+        (true, false) => draw(plot, area, x_range.log_scale(), y_range, &frame),
+        (false, true) => draw(plot, area, x_range, y_range.log_scale(), &frame),
+        (true, true) => draw(plot, area, x_range.log_scale(), y_range.log_scale(), &frame),
+    }
+}
+
+/// Placement decided from the data before drawing.
+struct Frame {
+    /// Where rectangles stand.
+    baseline: f64,
+    /// Where the legend goes.
+    legend: SeriesLabelPosition,
+}
+
+/// Top right, unless most lines end in the top part of the chart (rising curves).
+fn legend_position(plot: &Plot, y_range: &Range<f64>) -> SeriesLabelPosition {
+    let scale = |y: f64| if plot.log_y { y.log10() } else { y };
+    let (low, high) = (scale(y_range.start), scale(y_range.end));
+    let ends: Vec<f64> = plot
+        .series
+        .iter()
+        .filter_map(|s| match &s.kind {
+            SeriesKind::Line(points) | SeriesKind::Scatter(points) => points
+                .iter()
+                .rev()
+                .find(|p| shown(**p, plot.log_x, plot.log_y))
+                .map(|p| (scale(p.1) - low) / (high - low)),
+            _ => None,
+        })
+        .collect();
+    let ending_high = ends.iter().filter(|&&f| f > 0.6).count();
+    if ending_high * 2 > ends.len() {
+        SeriesLabelPosition::LowerRight
+    } else {
+        SeriesLabelPosition::UpperRight
     }
 }
 
@@ -86,7 +117,7 @@ fn draw<X, Y>(
     root: &DrawingArea<SVGBackend<'_>, Shift>,
     x_spec: X,
     y_spec: Y,
-    baseline: f64,
+    frame: &Frame,
 ) -> Result<()>
 where
     X: AsRangedCoord<Value = f64>,
@@ -124,6 +155,7 @@ where
     }
     mesh.draw().map_err(render_error)?;
 
+    let baseline = frame.baseline;
     let bar_count = plot.bar_series_count();
     let mut bar_index = 0;
     for (i, series) in plot.series.iter().enumerate() {
@@ -182,7 +214,7 @@ where
             .label_font((FONT, 13))
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK.mix(0.4))
-            .position(SeriesLabelPosition::UpperRight)
+            .position(frame.legend.clone())
             .draw()
             .map_err(render_error)?;
     }
