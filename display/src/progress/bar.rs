@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 
 use super::format;
 use super::metrics::ProgressMetrics;
+use super::sampler::ClockSampler;
 use crate::handle::{display, DisplayHandle};
 use crate::html::escape_html;
 use crate::mime_bundle::{MimeBundle, TEXT_HTML};
@@ -37,6 +38,7 @@ pub struct ProgressBar {
     metrics: ProgressMetrics,
     handle: Option<DisplayHandle>,
     throttle: Throttle,
+    sampler: ClockSampler,
     phase: Phase,
 }
 
@@ -51,6 +53,7 @@ impl ProgressBar {
             metrics: ProgressMetrics::default(),
             handle: None,
             throttle: Throttle::new(DEFAULT_INTERVAL),
+            sampler: ClockSampler::default(),
             phase: Phase::Waiting,
         }
     }
@@ -92,7 +95,15 @@ impl ProgressBar {
 
     /// Counts `n` more items done, showing the bar first if needed.
     pub fn inc(&mut self, n: u64) {
-        self.advance_at(n, Instant::now());
+        if self.phase == Phase::Waiting {
+            self.start_at(Instant::now());
+        }
+        self.count = self.count.saturating_add(n);
+        if self.sampler.due(self.count) {
+            let now = Instant::now();
+            self.sampler.record(self.count, now);
+            self.redraw_if_due(now);
+        }
     }
 
     /// Shows the final state as a static line.
@@ -111,9 +122,14 @@ impl ProgressBar {
     }
 
     /// Counts `n` items done at `now`, redrawing if due.
-    pub(super) fn advance_at(&mut self, n: u64, now: Instant) {
+    #[cfg(test)]
+    fn advance_at(&mut self, n: u64, now: Instant) {
         self.start_at(now);
         self.count = self.count.saturating_add(n);
+        self.redraw_if_due(now);
+    }
+
+    fn redraw_if_due(&mut self, now: Instant) {
         if self.phase == Phase::Running && self.throttle.ready(now) {
             self.redraw(now);
         }

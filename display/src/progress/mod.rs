@@ -3,6 +3,7 @@
 mod bar;
 mod format;
 mod metrics;
+mod sampler;
 
 pub use bar::ProgressBar;
 pub use metrics::ProgressMetrics;
@@ -71,12 +72,16 @@ impl<I: Iterator> Progress<I> {
     pub fn set_postfix(&self, text: &str) {
         self.bar.set_postfix(text);
     }
+}
 
-    fn next_at(&mut self, now: Instant) -> Option<I::Item> {
+impl<I: Iterator> Iterator for Progress<I> {
+    type Item = I::Item;
+
+    fn next(&mut self) -> Option<I::Item> {
         if self.yielded {
-            self.bar.advance_at(1, now);
+            self.bar.inc(1);
         } else {
-            self.bar.start_at(now);
+            self.bar.start_at(Instant::now());
         }
         let item = self.iter.next();
         self.yielded = item.is_some();
@@ -84,14 +89,6 @@ impl<I: Iterator> Progress<I> {
             self.bar.finish();
         }
         item
-    }
-}
-
-impl<I: Iterator> Iterator for Progress<I> {
-    type Item = I::Item;
-
-    fn next(&mut self) -> Option<I::Item> {
-        self.next_at(Instant::now())
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
