@@ -44,19 +44,24 @@ pub enum Envelope {
 pub enum StdoutLine<'a> {
     /// Ordinary text the cell printed.
     Text(&'a str),
-    /// A decoded envelope.
-    Envelope(Envelope),
+    /// A decoded envelope, after any text printed on the same line before it
+    /// (a `print!` without a newline followed by a display).
+    Envelope { before: &'a str, envelope: Envelope },
     /// A line with the prefix that does not decode: shown as text with the reason.
     Malformed { line: &'a str, reason: String },
 }
 
 /// Classifies one stdout line of the child process.
 pub fn classify(line: &str) -> StdoutLine<'_> {
-    let Some(json) = line.strip_prefix(ENVELOPE_PREFIX) else {
+    let Some(start) = line.find(ENVELOPE_PREFIX) else {
         return StdoutLine::Text(line);
     };
+    let json = &line[start + ENVELOPE_PREFIX.len()..];
     match serde_json::from_str::<Envelope>(json) {
-        Ok(envelope) => StdoutLine::Envelope(envelope),
+        Ok(envelope) => StdoutLine::Envelope {
+            before: &line[..start],
+            envelope,
+        },
         Err(error) => StdoutLine::Malformed {
             line,
             reason: error.to_string(),
@@ -93,13 +98,28 @@ mod tests {
     fn clear_and_panic_decode() {
         assert_eq!(
             classify("\u{1e}BORN {\"type\":\"clear\",\"wait\":true}"),
-            StdoutLine::Envelope(Envelope::Clear { wait: true })
+            StdoutLine::Envelope {
+                before: "",
+                envelope: Envelope::Clear { wait: true }
+            }
         );
         assert_eq!(
             classify("\u{1e}BORN {\"type\":\"panic\",\"message\":\"boom\"}"),
             StdoutLine::Envelope(Envelope::Panic {
                 message: "boom".into()
             })
+        );
+    }
+
+    #[test]
+    fn an_envelope_after_unfinished_text_keeps_the_text() {
+        let line = "step 3\u{1e}BORN {\"type\":\"clear\",\"wait\":false}";
+        assert_eq!(
+            classify(line),
+            StdoutLine::Envelope {
+                before: "step 3",
+                envelope: Envelope::Clear { wait: false }
+            }
         );
     }
 

@@ -162,7 +162,10 @@ impl RouterWorker {
     fn on_stdout(&mut self, line: &str) {
         match classify(line) {
             StdoutLine::Text(text) => self.push_text(Stdio::Stdout, text),
-            StdoutLine::Envelope(envelope) => {
+            StdoutLine::Envelope { before, envelope } => {
+                if !before.is_empty() {
+                    self.push_partial(Stdio::Stdout, before);
+                }
                 self.send_pending();
                 self.on_envelope(envelope);
             }
@@ -184,6 +187,14 @@ impl RouterWorker {
     }
 
     fn push_text(&mut self, stream: Stdio, text: &str) {
+        self.push_partial(stream, text);
+        if let Some(pending) = self.pending.as_mut() {
+            pending.text.push('\n');
+        }
+    }
+
+    /// Queues text that did not end its line.
+    fn push_partial(&mut self, stream: Stdio, text: &str) {
         if self
             .pending
             .as_ref()
@@ -197,7 +208,6 @@ impl RouterWorker {
             since: Instant::now(),
         });
         pending.text.push_str(text);
-        pending.text.push('\n');
     }
 
     fn send_pending(&mut self) {

@@ -187,3 +187,19 @@ def test_stdout_arrives_before_idle_with_stderr(kernel):
     assert stdout_text(messages) == "out 0\nout 1\nout 2\n"
     stderr = "".join(m["content"]["text"] for m in of_type(messages, "stream") if m["content"]["name"] == "stderr")
     assert stderr == "err 0\nerr 1\nerr 2\n"
+
+
+def test_runtime_state_is_one_instance_across_cells(kernel):
+    """The seed set in one cell drives the generator in the next cells: the
+    runtime's statics are shared by every cell, not copied into each."""
+    _, kc = kernel
+    draw = "Tensor::rand(4)?.to_vec::<f32>()?"
+    assert run(kc, "born::manual_seed(1234);")[0]["content"]["status"] == "ok"
+    assert run(kc, f"let first = {draw};")[0]["content"]["status"] == "ok"
+    assert run(kc, f"let second = {draw};")[0]["content"]["status"] == "ok"
+    reply, messages = run(
+        kc,
+        f'born::manual_seed(1234); let again = ({draw}, {draw}); format!("{{}}", again == (first.clone(), second.clone()))',
+    )
+    assert reply["content"]["status"] == "ok", reply["content"]
+    assert of_type(messages, "execute_result")[0]["content"]["data"]["text/plain"] == '"true"'
