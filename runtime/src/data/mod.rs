@@ -1,0 +1,9 @@
+//! Datasets and data loading: IDX files, MNIST, batching, shuffling, augmentation.
+
+pub mod idx;
+pub mod mnist;
+pub mod rng;
+
+pub use idx::{read_idx, IdxArray, IdxType};
+pub use mnist::{ImageSplit, Mnist, FASHION_MNIST_CLASSES};
+pub use rng::DataRng;

@@ -1,0 +1,3 @@
+//! Reading and writing tensors and checkpoints.
+
+pub(crate) mod file_error;
