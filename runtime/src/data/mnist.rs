@@ -35,17 +35,19 @@ pub struct ImageSplit {
 impl ImageSplit {
     /// Builds a split from row-major `u8` images and one label per image.
     pub fn new(images: Vec<u8>, labels: Vec<u8>, rows: usize, cols: usize) -> Result<Self> {
-        let pixels = rows
-            .checked_mul(cols)
-            .filter(|&p| p > 0)
-            .ok_or_else(|| Error::Format(format!("image split: bad image size {rows}x{cols}")))?;
+        let pixels = rows.checked_mul(cols).filter(|&p| p > 0).ok_or_else(|| {
+            Error::invalid("ImageSplit::new", format!("bad image size {rows}x{cols}"))
+        })?;
         if images.len() != labels.len() * pixels {
-            return Err(Error::Format(format!(
-                "image split: {} labels need {} pixels of {rows}x{cols} images, got {}",
-                labels.len(),
-                labels.len() * pixels,
-                images.len()
-            )));
+            return Err(Error::invalid(
+                "ImageSplit::new",
+                format!(
+                    "{} labels need {} pixels of {rows}x{cols} images, got {}",
+                    labels.len(),
+                    labels.len() * pixels,
+                    images.len()
+                ),
+            ));
         }
         Ok(Self {
             images,
@@ -200,7 +202,7 @@ fn find_file(dir: &Path, name: &str) -> Result<PathBuf> {
     if raw.is_file() {
         return Ok(raw);
     }
-    Err(Error::Format(format!(
+    Err(Error::msg(format!(
         "{} has neither {name}.gz nor {name}",
         dir.display()
     )))
@@ -231,7 +233,7 @@ fn first_with_files(candidates: &[PathBuf], dataset: &str) -> Result<PathBuf> {
         return Ok(dir.clone());
     }
     let looked: Vec<String> = candidates.iter().map(|d| d.display().to_string()).collect();
-    Err(Error::Format(format!(
+    Err(Error::msg(format!(
         "{dataset} not found: looked in {}. Put train-images-idx3-ubyte.gz, \
          train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz \
          (gzipped or not) in one of them, or set BORN_DATA to a folder with a {} subfolder",

@@ -7,13 +7,10 @@ use crate::Error;
 
 /// A file whose contents break its format; the message names the file.
 pub(crate) fn invalid_file(path: &Path, detail: impl Display) -> Error {
-    Error::Format(format!("{}: {detail}", path.display()))
+    Error::format(path.display().to_string(), detail.to_string())
 }
 
 /// An I/O failure while doing `operation` on `path`.
 pub(crate) fn io_failure(operation: &str, path: &Path, source: std::io::Error) -> Error {
-    Error::Io {
-        context: format!("{operation} {}", path.display()),
-        source,
-    }
+    Error::io(format!("{operation} {}", path.display()), source)
 }
