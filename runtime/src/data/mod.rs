@@ -3,7 +3,9 @@
 pub mod idx;
 pub mod mnist;
 pub mod rng;
+pub mod transform;
 
 pub use idx::{read_idx, IdxArray, IdxType};
 pub use mnist::{ImageSplit, Mnist, FASHION_MNIST_CLASSES};
 pub use rng::DataRng;
+pub use transform::Transform;
