@@ -12,7 +12,7 @@ use std::path::Path;
 use flate2::read::MultiGzDecoder;
 
 use crate::io::file_error::{invalid_file, io_failure};
-use crate::Result;
+use crate::{DType, Result, Tensor};
 
 /// Largest expansion deflate can achieve (its format caps it near 1032:1).
 const MAX_DEFLATE_RATIO: u64 = 1032;
@@ -60,7 +60,7 @@ impl IdxType {
 }
 
 /// An array read from an IDX file, values stored little-endian.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct IdxArray {
     elem: IdxType,
     dims: Vec<usize>,
@@ -103,6 +103,26 @@ impl IdxArray {
         (self.elem == IdxType::U8).then_some((self.dims, self.bytes))
     }
 
+    /// The array as a tensor: `u8` stays `u8`, signed integers become
+    /// `i64`, floats keep their width.
+    pub fn to_tensor(&self) -> Result<Tensor> {
+        let (dtype, bytes) = match self.elem {
+            IdxType::U8 => (DType::U8, self.bytes.clone()),
+            IdxType::F32 => (DType::F32, self.bytes.clone()),
+            IdxType::F64 => (DType::F64, self.bytes.clone()),
+            IdxType::I8 | IdxType::I16 | IdxType::I32 => {
+                // Every value of these types is exact in f64, so this is lossless.
+                let values = self.to_f64_vec();
+                let bytes = values
+                    .iter()
+                    .flat_map(|&v| (v as i64).to_le_bytes())
+                    .collect();
+                (DType::I64, bytes)
+            }
+        };
+        Tensor::from_bytes(&bytes, dtype, &self.dims)
+    }
+
     /// All values converted to `f64` (exact for every IDX type).
     pub fn to_f64_vec(&self) -> Vec<f64> {
         let b = &self.bytes;
@@ -126,6 +146,12 @@ impl IdxArray {
                 .map(|c| f64::from_le_bytes(c.try_into().expect("chunks of 8 bytes")))
                 .collect(),
         }
+    }
+}
+
+impl std::fmt::Debug for IdxArray {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "IdxArray({:?} {:?})", self.elem, self.dims)
     }
 }
 
@@ -383,6 +409,30 @@ mod tests {
         );
         let path = write_temp(&dir, "b.idx", &idx_bytes(0x09, &[1], &[0xFF]));
         assert_eq!(read_idx(&path).expect("valid").to_f64_vec(), vec![-1.0]);
+    }
+
+    #[test]
+    fn converts_to_tensors_of_matching_dtype() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = write_temp(&dir, "u.idx", &idx_bytes(0x08, &[1, 2], &[7, 9]));
+        let t = read_idx(&path).expect("valid").to_tensor().expect("tensor");
+        assert_eq!((t.dtype(), t.dims()), (DType::U8, &[1, 2][..]));
+        assert_eq!(t.to_bytes().expect("bytes"), vec![7, 9]);
+        let payload: Vec<u8> = [-5i32, 70_000]
+            .iter()
+            .flat_map(|v| v.to_be_bytes())
+            .collect();
+        let path = write_temp(&dir, "i.idx", &idx_bytes(0x0C, &[2], &payload));
+        let t = read_idx(&path).expect("valid").to_tensor().expect("tensor");
+        assert_eq!(t.dtype(), DType::I64);
+        let want: Vec<u8> = [-5i64, 70_000]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        assert_eq!(t.to_bytes().expect("bytes"), want);
+        let path = write_temp(&dir, "d.idx", &idx_bytes(0x0E, &[1], &2.5f64.to_be_bytes()));
+        let t = read_idx(&path).expect("valid").to_tensor().expect("tensor");
+        assert_eq!(t.to_bytes().expect("bytes"), 2.5f64.to_le_bytes().to_vec());
     }
 
     #[test]

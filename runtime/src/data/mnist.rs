@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::data::idx::{read_idx, IdxArray};
 use crate::io::file_error::invalid_file;
-use crate::{Error, Result};
+use crate::{DType, Error, Result, Tensor};
 
 /// Class names of Fashion-MNIST, by label.
 pub const FASHION_MNIST_CLASSES: [&str; 10] = [
@@ -24,7 +24,7 @@ pub const FASHION_MNIST_CLASSES: [&str; 10] = [
 const FASHION_MNIST_SYSTEM_DIR: &str = "/usr/share/datasets/fashion-mnist";
 
 /// One split (train or test) of an image classification set held in memory.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct ImageSplit {
     images: Vec<u8>,
     labels: Vec<u8>,
@@ -96,6 +96,53 @@ impl ImageSplit {
     /// The label of image `index`, or `None` past the end.
     pub fn label(&self, index: usize) -> Option<u8> {
         self.labels.get(index).copied()
+    }
+
+    /// All images as a `u8` tensor `[len, rows, cols]`.
+    pub fn images_u8(&self) -> Result<Tensor> {
+        Tensor::from_bytes(&self.images, DType::U8, &[self.len(), self.rows, self.cols])
+    }
+
+    /// All images as an `f32` tensor `[len, rows, cols]` scaled to `[0, 1]`.
+    pub fn images_f32(&self) -> Result<Tensor> {
+        let bytes: Vec<u8> = self
+            .images
+            .iter()
+            .flat_map(|&p| (f32::from(p) / 255.0).to_le_bytes())
+            .collect();
+        Tensor::from_bytes(&bytes, DType::F32, &[self.len(), self.rows, self.cols])
+    }
+
+    /// All labels as an `i64` tensor `[len]` (class indices for losses).
+    pub fn labels_i64(&self) -> Result<Tensor> {
+        let bytes: Vec<u8> = self
+            .labels
+            .iter()
+            .flat_map(|&l| i64::from(l).to_le_bytes())
+            .collect();
+        Tensor::from_bytes(&bytes, DType::I64, &[self.len()])
+    }
+
+    /// All labels as a `u32` tensor `[len]`.
+    pub fn labels_u32(&self) -> Result<Tensor> {
+        let bytes: Vec<u8> = self
+            .labels
+            .iter()
+            .flat_map(|&l| u32::from(l).to_le_bytes())
+            .collect();
+        Tensor::from_bytes(&bytes, DType::U32, &[self.len()])
+    }
+}
+
+impl std::fmt::Debug for ImageSplit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "ImageSplit({} images of {}x{})",
+            self.len(),
+            self.rows,
+            self.cols
+        )
     }
 }
 
@@ -276,6 +323,32 @@ mod tests {
     }
 
     #[test]
+    fn split_tensors_have_expected_dtypes_shapes_and_values() {
+        let split =
+            ImageSplit::new(vec![0, 51, 255, 102, 1, 2, 3, 4], vec![4, 7], 2, 2).expect("valid");
+        let u8s = split.images_u8().expect("u8 images");
+        assert_eq!((u8s.dtype(), u8s.dims()), (DType::U8, &[2, 2, 2][..]));
+        assert_eq!(u8s.to_bytes().expect("bytes"), split.pixels());
+        let f32s = split.images_f32().expect("f32 images");
+        assert_eq!((f32s.dtype(), f32s.dims()), (DType::F32, &[2, 2, 2][..]));
+        let first: Vec<f32> = f32s.to_bytes().expect("bytes")[..16]
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))
+            .collect();
+        assert_eq!(first, vec![0.0, 0.2, 1.0, 0.4]);
+        let labels = split.labels_i64().expect("i64 labels");
+        assert_eq!((labels.dtype(), labels.dims()), (DType::I64, &[2][..]));
+        let mut want = 4i64.to_le_bytes().to_vec();
+        want.extend_from_slice(&7i64.to_le_bytes());
+        assert_eq!(labels.to_bytes().expect("bytes"), want);
+        let labels = split.labels_u32().expect("u32 labels");
+        assert_eq!(
+            labels.to_bytes().expect("bytes"),
+            vec![4, 0, 0, 0, 7, 0, 0, 0]
+        );
+    }
+
+    #[test]
     fn real_mnist_loads_with_known_counts_and_pixels() {
         let mnist = Mnist::from_default_location().expect("MNIST in shared data");
         assert_eq!((mnist.train.len(), mnist.test.len()), (60_000, 10_000));
@@ -299,5 +372,16 @@ mod tests {
             counts,
             [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
         );
+    }
+
+    #[test]
+    #[ignore = "needs the Debian package dataset-fashion-mnist (or BORN_DATA/fashion-mnist)"]
+    fn fashion_mnist_loads_from_default_location() {
+        let fashion = Mnist::fashion_from_default_location().expect("Fashion-MNIST installed");
+        assert_eq!((fashion.train.len(), fashion.test.len()), (60_000, 10_000));
+        assert_eq!(&fashion.train.labels()[..5], &[9, 0, 0, 3, 0]);
+        assert_eq!(FASHION_MNIST_CLASSES[9], "Ankle boot");
+        let total: u64 = fashion.train.pixels().iter().map(|&p| u64::from(p)).sum();
+        assert_eq!(total, 3_431_114_169);
     }
 }
