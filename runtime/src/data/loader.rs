@@ -387,21 +387,11 @@ mod tests {
     use crate::data::Mnist;
 
     fn f32_values(t: &Tensor) -> Vec<f32> {
-        assert_eq!(t.dtype(), DType::F32);
-        let bytes = t.to_bytes().expect("bytes");
-        bytes
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))
-            .collect()
+        t.to_vec::<f32>().expect("f32 tensor")
     }
 
     fn i64_values(t: &Tensor) -> Vec<i64> {
-        assert_eq!(t.dtype(), DType::I64);
-        let bytes = t.to_bytes().expect("bytes");
-        bytes
-            .chunks_exact(8)
-            .map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes")))
-            .collect()
+        t.to_vec::<i64>().expect("i64 tensor")
     }
 
     /// `n` samples of 2 features `[10 i, 10 i + 1]` with target `i`.
@@ -411,8 +401,8 @@ mod tests {
             .flat_map(f32::to_le_bytes)
             .collect();
         let y: Vec<u8> = (0..n as i64).flat_map(i64::to_le_bytes).collect();
-        let x = Tensor::from_bytes(&x, DType::F32, &[n, 2]).expect("x");
-        let y = Tensor::from_bytes(&y, DType::I64, &[n]).expect("y");
+        let x = Tensor::from_bytes(&x, DType::F32, [n, 2]).expect("x");
+        let y = Tensor::from_bytes(&y, DType::I64, [n]).expect("y");
         DataLoader::new(&x, &y, batch).expect("loader")
     }
 
@@ -508,16 +498,16 @@ mod tests {
 
     #[test]
     fn invalid_loaders_are_errors() {
-        let x = Tensor::from_bytes(&[0; 6], DType::U8, &[3, 2]).expect("x");
-        let y = Tensor::from_bytes(&[0; 2], DType::U8, &[2]).expect("y");
+        let x = Tensor::from_bytes(&[0; 6], DType::U8, [3, 2]).expect("x");
+        let y = Tensor::from_bytes(&[0; 2], DType::U8, [2]).expect("y");
         let err = DataLoader::new(&x, &y, 2).expect_err("3 vs 2");
         assert!(
             err.to_string().contains("3 input samples but 2 targets"),
             "{err}"
         );
-        let y = Tensor::from_bytes(&[0; 3], DType::U8, &[3]).expect("y");
+        let y = Tensor::from_bytes(&[0; 3], DType::U8, [3]).expect("y");
         assert!(DataLoader::new(&x, &y, 0).is_err());
-        let scalar = Tensor::from_bytes(&[0], DType::U8, &[]).expect("scalar");
+        let scalar = Tensor::from_bytes(&[0], DType::U8, ()).expect("scalar");
         assert!(DataLoader::new(&scalar, &y, 1).is_err());
         let flat = DataLoader::new(&x, &y, 1).expect("loader");
         let err = flat

@@ -100,7 +100,7 @@ impl ImageSplit {
 
     /// All images as a `u8` tensor `[len, rows, cols]`.
     pub fn images_u8(&self) -> Result<Tensor> {
-        Tensor::from_bytes(&self.images, DType::U8, &[self.len(), self.rows, self.cols])
+        Tensor::from_bytes(&self.images, DType::U8, [self.len(), self.rows, self.cols])
     }
 
     /// All images as an `f32` tensor `[len, rows, cols]` scaled to `[0, 1]`.
@@ -110,7 +110,7 @@ impl ImageSplit {
             .iter()
             .flat_map(|&p| (f32::from(p) / 255.0).to_le_bytes())
             .collect();
-        Tensor::from_bytes(&bytes, DType::F32, &[self.len(), self.rows, self.cols])
+        Tensor::from_bytes(&bytes, DType::F32, [self.len(), self.rows, self.cols])
     }
 
     /// All labels as an `i64` tensor `[len]` (class indices for losses).
@@ -120,7 +120,7 @@ impl ImageSplit {
             .iter()
             .flat_map(|&l| i64::from(l).to_le_bytes())
             .collect();
-        Tensor::from_bytes(&bytes, DType::I64, &[self.len()])
+        Tensor::from_bytes(&bytes, DType::I64, [self.len()])
     }
 
     /// All labels as a `u32` tensor `[len]`.
@@ -130,7 +130,7 @@ impl ImageSplit {
             .iter()
             .flat_map(|&l| u32::from(l).to_le_bytes())
             .collect();
-        Tensor::from_bytes(&bytes, DType::U32, &[self.len()])
+        Tensor::from_bytes(&bytes, DType::U32, [self.len()])
     }
 }
 

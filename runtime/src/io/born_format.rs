@@ -289,7 +289,7 @@ mod tests {
         map.insert("img".to_string(), tensor(DType::U8, &[1, 3], 7));
         map.insert(
             "mask".to_string(),
-            Tensor::from_bytes(&[1, 0, 1], DType::Bool, &[3]).expect("bool"),
+            Tensor::from_bytes(&[1, 0, 1], DType::Bool, [3]).expect("bool"),
         );
         map.insert("empty".to_string(), tensor(DType::F32, &[0, 4], 8));
         map

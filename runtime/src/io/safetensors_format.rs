@@ -306,7 +306,7 @@ mod tests {
     fn round_trips_bf16_and_keeps_state_dict_names() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("m.safetensors");
-        let w = Tensor::from_bytes(&[0x80, 0x3f, 0x00, 0xc0], DType::BF16, &[2]).expect("bf16");
+        let w = Tensor::from_bytes(&[0x80, 0x3f, 0x00, 0xc0], DType::BF16, [2]).expect("bf16");
         let name = "model.layers.0.self_attn.q_proj.weight";
         save_safetensors(&path, [(name, &w)], None).expect("save");
         let back = load_safetensors(&path).expect("load");

@@ -1,0 +1,227 @@
+//! Strided-to-contiguous loops shared by the CPU kernels, parallel above a size threshold.
+
+use crate::Layout;
+use rayon::prelude::*;
+
+/// Below this many elements loops stay on the calling thread.
+pub const PAR_THRESHOLD: usize = 1 << 15;
+/// Elements per parallel task.
+pub const PAR_CHUNK: usize = 1 << 14;
+
+/// `f` applied to every element of the view, in row-major order.
+pub fn unary_map<T, U, F>(src: &[T], l: &Layout, f: F) -> Vec<U>
+where
+    T: Copy + Send + Sync,
+    U: Copy + Send + Sync + Default,
+    F: Fn(T) -> U + Sync + Send,
+{
+    let n = l.shape().elem_count();
+    if let Some((start, end)) = l.contiguous_range() {
+        let src = &src[start..end];
+        if n < PAR_THRESHOLD {
+            return src.iter().map(|&x| f(x)).collect();
+        }
+        let mut out = vec![U::default(); n];
+        out.par_chunks_mut(PAR_CHUNK)
+            .zip(src.par_chunks(PAR_CHUNK))
+            .for_each(|(o, s)| {
+                for (o, &s) in o.iter_mut().zip(s) {
+                    *o = f(s);
+                }
+            });
+        return out;
+    }
+    if n < PAR_THRESHOLD {
+        return l.offsets().map(|i| f(src[i])).collect();
+    }
+    let mut out = vec![U::default(); n];
+    out.par_chunks_mut(PAR_CHUNK)
+        .enumerate()
+        .for_each(|(c, o)| {
+            for (o, i) in o.iter_mut().zip(l.offsets_from(c * PAR_CHUNK)) {
+                *o = f(src[i]);
+            }
+        });
+    out
+}
+
+/// Contiguous copy of the view.
+pub fn copy_view<T: Copy + Send + Sync + Default>(src: &[T], l: &Layout) -> Vec<T> {
+    if let Some((start, end)) = l.contiguous_range() {
+        return src[start..end].to_vec();
+    }
+    unary_map(src, l, |x| x)
+}
+
+/// How one operand of a same-shape binary op is read.
+enum Access<'a, T> {
+    /// contiguous slice
+    Slice(&'a [T]),
+    /// one value broadcast everywhere
+    Scalar(T),
+    /// a contiguous block repeated over leading dimensions (e.g. a bias row)
+    Repeated(&'a [T]),
+    /// anything else
+    Strided,
+}
+
+fn access<'a, T: Copy>(src: &'a [T], l: &Layout) -> Access<'a, T> {
+    if let Some((s, e)) = l.contiguous_range() {
+        return Access::Slice(&src[s..e]);
+    }
+    if l.strides().iter().all(|&s| s == 0) {
+        return Access::Scalar(src[l.offset()]);
+    }
+    // Longest contiguous suffix; every dim before it must be a broadcast (stride 0).
+    let dims = l.dims();
+    let mut block = 1;
+    let mut split = dims.len();
+    while split > 0 && (l.strides()[split - 1] == block || dims[split - 1] == 1) {
+        block *= dims[split - 1];
+        split -= 1;
+    }
+    if block > 1 && l.strides()[..split].iter().all(|&s| s == 0) {
+        return Access::Repeated(&src[l.offset()..l.offset() + block]);
+    }
+    Access::Strided
+}
+
+/// `f` applied pairwise to two views of the same shape, in row-major order.
+pub fn binary_map<T, U, F>(a: &[T], al: &Layout, b: &[T], bl: &Layout, f: F) -> Vec<U>
+where
+    T: Copy + Send + Sync,
+    U: Copy + Send + Sync + Default,
+    F: Fn(T, T) -> U + Sync + Send,
+{
+    let n = al.shape().elem_count();
+    let mut out = vec![U::default(); n];
+    let chunk = if n < PAR_THRESHOLD {
+        n.max(1)
+    } else {
+        PAR_CHUNK
+    };
+    let run = |c: usize, o: &mut [U]| {
+        let base = c * chunk;
+        let end = base + o.len();
+        match (access(a, al), access(b, bl)) {
+            (Access::Slice(x), Access::Slice(y)) => {
+                let (x, y) = (&x[base..end], &y[base..end]);
+                for ((o, &x), &y) in o.iter_mut().zip(x).zip(y) {
+                    *o = f(x, y);
+                }
+            }
+            (Access::Slice(x), Access::Scalar(y)) => {
+                for (o, &x) in o.iter_mut().zip(&x[base..end]) {
+                    *o = f(x, y);
+                }
+            }
+            (Access::Scalar(x), Access::Slice(y)) => {
+                for (o, &y) in o.iter_mut().zip(&y[base..end]) {
+                    *o = f(x, y);
+                }
+            }
+            (Access::Slice(x), Access::Repeated(y)) => {
+                for (i, (o, &x)) in o.iter_mut().zip(&x[base..end]).enumerate() {
+                    *o = f(x, y[(base + i) % y.len()]);
+                }
+            }
+            (Access::Repeated(x), Access::Slice(y)) => {
+                for (i, (o, &y)) in o.iter_mut().zip(&y[base..end]).enumerate() {
+                    *o = f(x[(base + i) % x.len()], y);
+                }
+            }
+            _ => {
+                let offs = al.offsets_from(base).zip(bl.offsets_from(base));
+                for (o, (i, j)) in o.iter_mut().zip(offs) {
+                    *o = f(a[i], b[j]);
+                }
+            }
+        }
+    };
+    if n < PAR_THRESHOLD {
+        run(0, &mut out);
+    } else {
+        out.par_chunks_mut(chunk)
+            .enumerate()
+            .for_each(|(c, o)| run(c, o));
+    }
+    out
+}
+
+/// `f` applied to three views of the same shape, in row-major order.
+pub fn ternary_map<A, B, U, F>(
+    a: &[A],
+    al: &Layout,
+    b: &[B],
+    bl: &Layout,
+    c: &[B],
+    cl: &Layout,
+    f: F,
+) -> Vec<U>
+where
+    A: Copy + Send + Sync,
+    B: Copy + Send + Sync,
+    U: Copy + Send + Sync + Default,
+    F: Fn(A, B, B) -> U + Sync + Send,
+{
+    let n = al.shape().elem_count();
+    let mut out = vec![U::default(); n];
+    let run = |base: usize, o: &mut [U]| {
+        let offs = al
+            .offsets_from(base)
+            .zip(bl.offsets_from(base))
+            .zip(cl.offsets_from(base));
+        for (o, ((i, j), k)) in o.iter_mut().zip(offs) {
+            *o = f(a[i], b[j], c[k]);
+        }
+    };
+    if n < PAR_THRESHOLD {
+        run(0, &mut out);
+    } else {
+        out.par_chunks_mut(PAR_CHUNK)
+            .enumerate()
+            .for_each(|(ci, o)| run(ci * PAR_CHUNK, o));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Shape;
+
+    #[test]
+    fn binary_map_handles_every_access_pattern() {
+        let a: Vec<f32> = (0..6).map(|x| x as f32).collect();
+        let al = Layout::contiguous((2, 3));
+        let row = vec![10f32, 20., 30.];
+        let rl = Layout::contiguous(3usize)
+            .broadcast_as(&Shape::from((2, 3)))
+            .unwrap();
+        assert_eq!(
+            binary_map(&a, &al, &row, &rl, |x, y| x + y),
+            vec![10., 21., 32., 13., 24., 35.]
+        );
+        let col = vec![1f32, 2.];
+        let cl = Layout::new(Shape::from((2, 3)), vec![1, 0], 0);
+        assert_eq!(
+            binary_map(&a, &al, &col, &cl, |x, y| x * y),
+            vec![0., 1., 2., 6., 8., 10.]
+        );
+        let t = Layout::contiguous((3, 2)).permute(&[1, 0]);
+        assert_eq!(
+            binary_map(&a, &al, &a, &t, |x, y| x - y),
+            vec![0., -1., -2., 2., 1., 0.]
+        );
+    }
+
+    #[test]
+    fn parallel_path_matches_sequential() {
+        let n = PAR_THRESHOLD * 3 + 7;
+        let a: Vec<f64> = (0..n).map(|x| x as f64).collect();
+        let l = Layout::contiguous((n / 7, 7)).permute(&[1, 0]);
+        let got = unary_map(&a, &l, |x| x * 2.0);
+        let want: Vec<f64> = l.offsets().map(|i| a[i] * 2.0).collect();
+        assert_eq!(got, want);
+    }
+}

@@ -1,0 +1,185 @@
+//! `Storage`: the device-tagged buffer behind a tensor, dispatching to its backend.
+
+use crate::backend::cpu::CpuStorage;
+use crate::backend::{BackendStorage, BinaryOp, CmpOp, MatmulDims, ReduceOp, UnaryOp, Window2d};
+use crate::{DType, Device, Layout, Result};
+
+/// A buffer on some device. New devices add a variant and its match arms here.
+#[derive(Debug, Clone)]
+pub enum Storage {
+    /// Host memory.
+    Cpu(CpuStorage),
+}
+
+impl Storage {
+    /// The element type.
+    pub fn dtype(&self) -> DType {
+        match self {
+            Storage::Cpu(s) => s.dtype(),
+        }
+    }
+
+    /// The device holding the buffer.
+    pub fn device(&self) -> Device {
+        match self {
+            Storage::Cpu(s) => s.device(),
+        }
+    }
+
+    /// A host copy of the buffer.
+    pub fn to_cpu(&self) -> Result<CpuStorage> {
+        match self {
+            Storage::Cpu(s) => s.to_cpu(),
+        }
+    }
+
+    /// Moves a host buffer to `device`.
+    pub fn from_cpu(cpu: CpuStorage, device: Device) -> Result<Self> {
+        match device {
+            Device::Cpu => Ok(Storage::Cpu(cpu)),
+        }
+    }
+
+    /// Contiguous copy of a view.
+    pub fn copy_strided(&self, l: &Layout) -> Result<Self> {
+        match self {
+            Storage::Cpu(s) => Ok(Storage::Cpu(s.copy_strided(l)?)),
+        }
+    }
+
+    /// Contiguous copy of a view converted to `dtype`.
+    pub fn to_dtype(&self, l: &Layout, dtype: DType) -> Result<Self> {
+        match self {
+            Storage::Cpu(s) => Ok(Storage::Cpu(s.to_dtype(l, dtype)?)),
+        }
+    }
+
+    /// Elementwise op on one operand.
+    pub fn unary(&self, l: &Layout, op: UnaryOp) -> Result<Self> {
+        match self {
+            Storage::Cpu(s) => Ok(Storage::Cpu(s.unary(l, op)?)),
+        }
+    }
+
+    /// Elementwise op on two same-shape views.
+    pub fn binary(&self, l: &Layout, rhs: &Self, rl: &Layout, op: BinaryOp) -> Result<Self> {
+        match (self, rhs) {
+            (Storage::Cpu(a), Storage::Cpu(b)) => Ok(Storage::Cpu(a.binary(l, b, rl, op)?)),
+        }
+    }
+
+    /// Elementwise comparison of two same-shape views.
+    pub fn cmp(&self, l: &Layout, rhs: &Self, rl: &Layout, op: CmpOp) -> Result<Self> {
+        match (self, rhs) {
+            (Storage::Cpu(a), Storage::Cpu(b)) => Ok(Storage::Cpu(a.cmp(l, b, rl, op)?)),
+        }
+    }
+
+    /// Elementwise select by a boolean condition (`self`).
+    pub fn where_cond(
+        &self,
+        l: &Layout,
+        on_true: &Self,
+        tl: &Layout,
+        on_false: &Self,
+        fl: &Layout,
+    ) -> Result<Self> {
+        match (self, on_true, on_false) {
+            (Storage::Cpu(c), Storage::Cpu(t), Storage::Cpu(f)) => {
+                Ok(Storage::Cpu(c.where_cond(l, t, tl, f, fl)?))
+            }
+        }
+    }
+
+    /// Reduction over `dims` (keepdim shape).
+    pub fn reduce(&self, l: &Layout, dims: &[usize], op: ReduceOp) -> Result<Self> {
+        match self {
+            Storage::Cpu(s) => Ok(Storage::Cpu(s.reduce(l, dims, op)?)),
+        }
+    }
+
+    /// Softmax or log-softmax over the last dimension.
+    pub fn softmax_last_dim(&self, l: &Layout, log: bool) -> Result<Self> {
+        match self {
+            Storage::Cpu(s) => Ok(Storage::Cpu(s.softmax_last_dim(l, log)?)),
+        }
+    }
+
+    /// Cumulative sum along `dim`.
+    pub fn cumsum(&self, l: &Layout, dim: usize) -> Result<Self> {
+        match self {
+            Storage::Cpu(s) => Ok(Storage::Cpu(s.cumsum(l, dim)?)),
+        }
+    }
+
+    /// Batched matrix product.
+    pub fn matmul(&self, l: &Layout, rhs: &Self, rl: &Layout, dims: MatmulDims) -> Result<Self> {
+        match (self, rhs) {
+            (Storage::Cpu(a), Storage::Cpu(b)) => Ok(Storage::Cpu(a.matmul(l, b, rl, dims)?)),
+        }
+    }
+
+    /// Entries of `dim` picked by a 1-D index view.
+    pub fn index_select(&self, l: &Layout, ids: &Self, il: &Layout, dim: usize) -> Result<Self> {
+        match (self, ids) {
+            (Storage::Cpu(a), Storage::Cpu(i)) => Ok(Storage::Cpu(a.index_select(l, i, il, dim)?)),
+        }
+    }
+
+    /// Gather along `dim`.
+    pub fn gather(&self, l: &Layout, ids: &Self, il: &Layout, dim: usize) -> Result<Self> {
+        match (self, ids) {
+            (Storage::Cpu(a), Storage::Cpu(i)) => Ok(Storage::Cpu(a.gather(l, i, il, dim)?)),
+        }
+    }
+
+    /// Scatter-add along `dim`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn scatter_add(
+        &self,
+        l: &Layout,
+        ids: &Self,
+        il: &Layout,
+        src: &Self,
+        sl: &Layout,
+        dim: usize,
+    ) -> Result<Self> {
+        match (self, ids, src) {
+            (Storage::Cpu(a), Storage::Cpu(i), Storage::Cpu(s)) => {
+                Ok(Storage::Cpu(a.scatter_add(l, i, il, s, sl, dim)?))
+            }
+        }
+    }
+
+    /// Concatenation along `dim`.
+    pub fn cat(parts: &[(&Self, &Layout)], dim: usize) -> Result<Self> {
+        let cpu: Vec<(&CpuStorage, &Layout)> = parts
+            .iter()
+            .map(|(s, l)| match s {
+                Storage::Cpu(c) => (c, *l),
+            })
+            .collect();
+        Ok(Storage::Cpu(CpuStorage::cat(&cpu, dim)?))
+    }
+
+    /// Sliding-window unfold.
+    pub fn im2col(&self, l: &Layout, win: &Window2d) -> Result<Self> {
+        match self {
+            Storage::Cpu(s) => Ok(Storage::Cpu(s.im2col(l, win)?)),
+        }
+    }
+
+    /// Adjoint of the sliding-window unfold.
+    pub fn col2im(&self, l: &Layout, win: &Window2d) -> Result<Self> {
+        match self {
+            Storage::Cpu(s) => Ok(Storage::Cpu(s.col2im(l, win)?)),
+        }
+    }
+
+    /// Overwrites the view `l` with the view `sl` of `src`.
+    pub fn assign(&mut self, l: &Layout, src: &Self, sl: &Layout) -> Result<()> {
+        match (self, src) {
+            (Storage::Cpu(d), Storage::Cpu(s)) => d.assign(l, s, sl),
+        }
+    }
+}
