@@ -229,7 +229,7 @@ struct BatchPlan {
 
 impl BatchPlan {
     /// Sends each batch in turn; stops early when the receiver is gone.
-    fn run(self, sender: &SyncSender<Result<HostBatch>>) {
+    fn run(self, sender: &SyncSender<Result<Batch>>) {
         let loader = &self.loader;
         // One augmentation stream per batch, so any batch can be rebuilt alone.
         let epoch_seed = DataRng::for_stream(loader.seed ^ AUGMENT_STREAM, self.epoch).next_u64();
@@ -245,36 +245,30 @@ impl BatchPlan {
         }
     }
 
-    fn build(&self, indices: &[usize], rng: &mut DataRng) -> Result<HostBatch> {
+    /// The batch's tensors, built here so the consumer only receives them.
+    fn build(&self, indices: &[usize], rng: &mut DataRng) -> Result<Batch> {
         let source = &self.loader.source;
-        let (input_bytes, input_dtype, sample_dims) = if self.loader.transforms.is_empty() {
-            let inputs = &source.inputs;
-            (
-                inputs.gather(indices),
-                inputs.dtype(),
-                inputs.sample_dims().to_vec(),
-            )
-        } else {
-            let (values, dims) = self.transformed(indices, rng)?;
-            let bytes = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-            (bytes, DType::F32, dims)
+        let batch_dims = |sample_dims: &[usize], flatten: bool| {
+            let mut dims = vec![indices.len()];
+            if flatten {
+                dims.push(sample_dims.iter().product());
+            } else {
+                dims.extend_from_slice(sample_dims);
+            }
+            dims
         };
-        let mut input_dims = vec![indices.len()];
-        if self.loader.flatten {
-            input_dims.push(sample_dims.iter().product());
+        let inputs = if self.loader.transforms.is_empty() {
+            let inputs = &source.inputs;
+            let dims = batch_dims(inputs.sample_dims(), self.loader.flatten);
+            Tensor::from_bytes(&inputs.gather(indices), inputs.dtype(), dims)?
         } else {
-            input_dims.extend(sample_dims);
-        }
-        let mut target_dims = vec![indices.len()];
-        target_dims.extend_from_slice(source.targets.sample_dims());
-        Ok(HostBatch {
-            inputs: (input_bytes, input_dtype, input_dims),
-            targets: (
-                source.targets.gather(indices),
-                source.targets.dtype(),
-                target_dims,
-            ),
-        })
+            let (values, sample_dims) = self.transformed(indices, rng)?;
+            Tensor::from_vec(values, batch_dims(&sample_dims, self.loader.flatten))?
+        };
+        let targets = &source.targets;
+        let target_dims = batch_dims(targets.sample_dims(), false);
+        let targets = Tensor::from_bytes(&targets.gather(indices), targets.dtype(), target_dims)?;
+        Ok((inputs, targets))
     }
 
     /// The batch's inputs as `f32` after every transform, and the sample dims.
@@ -297,26 +291,13 @@ impl BatchPlan {
     }
 }
 
-/// One batch in host memory: bytes, dtype and dims of inputs and targets.
-struct HostBatch {
-    inputs: (Vec<u8>, DType, Vec<usize>),
-    targets: (Vec<u8>, DType, Vec<usize>),
-}
-
-impl HostBatch {
-    fn into_tensors(self) -> Result<(Tensor, Tensor)> {
-        let (bytes, dtype, dims) = self.inputs;
-        let inputs = Tensor::from_bytes(&bytes, dtype, &dims)?;
-        let (bytes, dtype, dims) = self.targets;
-        let targets = Tensor::from_bytes(&bytes, dtype, &dims)?;
-        Ok((inputs, targets))
-    }
-}
+/// One batch: inputs and targets.
+type Batch = (Tensor, Tensor);
 
 /// One epoch's batches, `Result<(inputs, targets)>`, prepared in the background.
 #[derive(Debug)]
 pub struct Epoch {
-    receiver: Option<Receiver<Result<HostBatch>>>,
+    receiver: Option<Receiver<Result<Batch>>>,
     worker: Option<JoinHandle<()>>,
     remaining: usize,
     startup_error: Option<Error>,
@@ -335,7 +316,7 @@ impl Iterator for Epoch {
         match self.receiver.as_ref()?.recv() {
             Ok(Ok(batch)) => {
                 self.remaining -= 1;
-                Some(batch.into_tensors())
+                Some(Ok(batch))
             }
             Ok(Err(e)) => {
                 self.stop();

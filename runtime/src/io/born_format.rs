@@ -514,6 +514,25 @@ mod tests {
     }
 
     #[test]
+    fn strided_views_are_saved_in_logical_order() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("view.born");
+        let base =
+            Tensor::from_vec((0..6).map(|v| v as f32).collect::<Vec<_>>(), [2, 3]).expect("base");
+        let transposed = base.t().expect("transpose");
+        save_born(&path, [("t", &transposed)], &Value::Null).expect("save");
+        let back = BornFile::open(&path)
+            .expect("open")
+            .tensor("t")
+            .expect("read");
+        assert_eq!(back.dims(), &[3, 2]);
+        assert_eq!(
+            back.to_vec2::<f32>().expect("values"),
+            vec![vec![0.0, 3.0], vec![1.0, 4.0], vec![2.0, 5.0]]
+        );
+    }
+
+    #[test]
     fn duplicate_names_are_refused_when_saving() {
         let dir = tempfile::tempdir().expect("temp dir");
         let t = tensor(DType::U8, &[1], 0);
