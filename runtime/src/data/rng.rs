@@ -1,55 +1,35 @@
-//! A small seeded random generator (xoshiro256**) owned by the data pipeline.
+//! The data pipeline's own seeded random streams.
 //!
-//! The data pipeline keeps its own generator so that shuffling and augmentation
-//! depend only on `(seed, epoch)` and never on what other code drew from a
-//! shared generator: resuming at an epoch reproduces the same batches.
+//! The data pipeline keeps its own generators so that shuffling and
+//! augmentation depend only on `(seed, epoch, batch)` and never on what other
+//! code drew from the process-wide generator: resuming at an epoch (or a batch
+//! within it) reproduces the same batches.
 
-/// Seeded xoshiro256** generator, seeded through splitmix64.
-#[derive(Debug, Clone, PartialEq, Eq)]
+use crate::rng::Generator;
+
+/// A seeded random stream for shuffling and augmentation.
+#[derive(Debug, Clone)]
 pub struct DataRng {
-    state: [u64; 4],
+    generator: Generator,
 }
 
 impl DataRng {
-    /// A generator whose whole stream is determined by `seed`.
+    /// A stream whose whole output is determined by `seed`.
     pub fn seed_from_u64(seed: u64) -> Self {
-        let mut mix = SplitMix64(seed);
-        let state = [mix.next(), mix.next(), mix.next(), mix.next()];
-        Self { state }
-    }
-
-    /// A generator for one stream (e.g. one epoch) derived from a base seed.
-    pub fn for_stream(seed: u64, stream: u64) -> Self {
-        let mut mix = SplitMix64(seed ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03));
-        Self::seed_from_u64(mix.next())
-    }
-
-    /// Rebuilds a generator from a state saved with [`DataRng::state`].
-    pub fn from_state(state: [u64; 4]) -> Self {
-        // The all-zero state is the one fixed point of xoshiro; nudge it.
-        if state == [0; 4] {
-            return Self::seed_from_u64(0);
+        Self {
+            generator: Generator::from_seed(seed),
         }
-        Self { state }
     }
 
-    /// The generator's state, to save in a checkpoint.
-    pub fn state(&self) -> [u64; 4] {
-        self.state
+    /// An independent stream (e.g. one epoch) derived from a base seed.
+    pub fn for_stream(seed: u64, stream: u64) -> Self {
+        let mut base = Generator::from_seed(seed ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03));
+        Self::seed_from_u64(base.next_u64())
     }
 
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        let s = &mut self.state;
-        let result = s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
-        let t = s[1] << 17;
-        s[2] ^= s[0];
-        s[3] ^= s[1];
-        s[1] ^= s[2];
-        s[0] ^= s[3];
-        s[2] ^= t;
-        s[3] = s[3].rotate_left(45);
-        result
+        self.generator.next_u64()
     }
 
     /// A uniform integer in `0..bound` (unbiased); `bound` must be non-zero.
@@ -65,11 +45,6 @@ impl DataRng {
         }
     }
 
-    /// A uniform float in `[0, 1)` with 24 random bits.
-    pub fn next_f32(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 * (1.0 / (1u64 << 24) as f32)
-    }
-
     /// Shuffles `items` in place (Fisher-Yates).
     pub fn shuffle<T>(&mut self, items: &mut [T]) {
         for i in (1..items.len()).rev() {
@@ -79,36 +54,25 @@ impl DataRng {
     }
 }
 
-/// splitmix64, used only to spread a seed over the xoshiro state.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn xoshiro_matches_reference_stream() {
-        // Reference values from the published xoshiro256** algorithm with
-        // state {1, 2, 3, 4} (computed with tests/fixtures/data/make_rng_reference.py).
-        let mut rng = DataRng::from_state([1, 2, 3, 4]);
-        let got: Vec<u64> = (0..6).map(|_| rng.next_u64()).collect();
-        assert_eq!(got, REFERENCE_FROM_1234);
-    }
-
-    #[test]
-    fn splitmix_seeding_matches_reference() {
-        let rng = DataRng::seed_from_u64(0);
-        assert_eq!(rng.state(), REFERENCE_SPLITMIX_FROM_0);
+    fn seeded_stream_matches_reference() {
+        // xoshiro256** seeded by splitmix64 from 0, computed by
+        // tests/fixtures/data/make_rng_reference.py.
+        let mut rng = DataRng::seed_from_u64(0);
+        let got: Vec<u64> = (0..4).map(|_| rng.next_u64()).collect();
+        assert_eq!(
+            got,
+            [
+                11091344671253066420,
+                13793997310169335082,
+                1900383378846508768,
+                7684712102626143532
+            ]
+        );
     }
 
     #[test]
@@ -142,28 +106,4 @@ mod tests {
         assert_ne!(first, DataRng::for_stream(42, 1).next_u64());
         assert_ne!(first, DataRng::for_stream(43, 0).next_u64());
     }
-
-    #[test]
-    fn floats_are_in_unit_interval() {
-        let mut rng = DataRng::seed_from_u64(1);
-        assert!((0..1000)
-            .map(|_| rng.next_f32())
-            .all(|x| (0.0..1.0).contains(&x)));
-    }
-
-    const REFERENCE_FROM_1234: [u64; 6] = [
-        11520,
-        0,
-        1509978240,
-        1215971899390074240,
-        1216172134540287360,
-        607988272756665600,
-    ];
-
-    const REFERENCE_SPLITMIX_FROM_0: [u64; 4] = [
-        16294208416658607535,
-        7960286522194355700,
-        487617019471545679,
-        17909611376780542444,
-    ];
 }
