@@ -36,7 +36,6 @@ pub mod data;
 mod device;
 mod dtype;
 mod error;
-pub mod io;
 mod layout;
 pub mod rng;
 mod shape;
@@ -52,6 +51,12 @@ pub use rng::manual_seed;
 pub use shape::{AllDims, Dim, Dims, Shape};
 pub use storage::Storage;
 pub use tensor::{Tensor, TensorId};
+
+pub mod interrupt;
+
+pub mod io;
+pub mod llm;
+pub mod quant;
 
 pub mod prelude {
     //! Everything a notebook cell needs in scope.

@@ -1,5 +1,6 @@
 //! `DataLoader`: batches of `(inputs, targets)` with seeded shuffling,
-//! augmentation, and preparation on a background thread.
+//! augmentation, and preparation on a background thread. A user interrupt
+//! (see [`crate::interrupt`]) ends an epoch with `Error::Interrupted`.
 //!
 //! ```no_run
 //! # fn main() -> born::Result<()> {
@@ -312,6 +313,10 @@ impl Iterator for Epoch {
         }
         if self.remaining == 0 {
             return None;
+        }
+        if let Err(interrupted) = crate::interrupt::check() {
+            self.stop();
+            return Some(Err(interrupted));
         }
         match self.receiver.as_ref()?.recv() {
             Ok(Ok(batch)) => {

@@ -1,10 +1,11 @@
-//! Reading and writing tensors and checkpoints.
+//! Model and tensor file formats.
 
 pub mod atomic;
 pub mod born_format;
 pub(crate) mod born_header;
 pub mod checkpoint;
 pub(crate) mod file_error;
+pub mod gguf;
 pub mod safetensors_format;
 
 pub use atomic::{write_atomic, write_atomic_via_path};

@@ -1,0 +1,3 @@
+//! The LLM pipeline: tokenizers (and later models, sampling and generation).
+
+pub mod tokenizer;

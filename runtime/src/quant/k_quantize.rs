@@ -1,0 +1,141 @@
+//! Q4_K quantization following ggml's reference algorithm: per 32-value group a
+//! weighted least-squares search for scale and minimum, then 6-bit scales and mins.
+
+use half::f16;
+
+use super::blocks::{k_scale_min, BlockQ4_K, K_SCALE_SIZE, QK_K};
+
+/// Rounds half to even, as ggml's `nearest_int` does for the magnitudes used here.
+fn nearest_int(v: f32) -> i32 {
+    v.round_ties_even() as i32
+}
+
+/// Best scale and (negated) minimum for `x` with levels `0..=nmax`, minimising the
+/// weighted squared error over a small sweep of candidate scales; writes the levels to `levels`.
+fn scale_and_min(x: &[f32], weights: &[f32], nmax: i32, levels: &mut [u8]) -> (f32, f32) {
+    const RMIN: f32 = -1.0;
+    const RDELTA: f32 = 0.1;
+    const NSTEP: i32 = 20;
+    let mut min = x[0];
+    let mut max = x[0];
+    let mut sum_w = weights[0];
+    let mut sum_x = sum_w * x[0];
+    for i in 1..x.len() {
+        min = min.min(x[i]);
+        max = max.max(x[i]);
+        sum_w += weights[i];
+        sum_x += weights[i] * x[i];
+    }
+    if min > 0.0 {
+        min = 0.0;
+    }
+    if max == min {
+        levels.fill(0);
+        return (0.0, -min);
+    }
+    let mut iscale = nmax as f32 / (max - min);
+    let mut scale = 1.0 / iscale;
+    let mut best_error = 0f32;
+    for i in 0..x.len() {
+        let l = nearest_int(iscale * (x[i] - min)).clamp(0, nmax);
+        levels[i] = l as u8;
+        let diff = scale * l as f32 + min - x[i];
+        best_error += weights[i] * diff * diff;
+    }
+    let mut trial = [0u8; 32];
+    for step in 0..=NSTEP {
+        iscale = (RMIN + RDELTA * step as f32 + nmax as f32) / (max - min);
+        let (mut sum_l, mut sum_l2, mut sum_xl) = (0f32, 0f32, 0f32);
+        for i in 0..x.len() {
+            let l = nearest_int(iscale * (x[i] - min)).clamp(0, nmax);
+            trial[i] = l as u8;
+            let (w, l) = (weights[i], l as f32);
+            sum_l += w * l;
+            sum_l2 += w * l * l;
+            sum_xl += w * l * x[i];
+        }
+        let det = sum_w * sum_l2 - sum_l * sum_l;
+        if det > 0.0 {
+            let mut this_scale = (sum_w * sum_xl - sum_x * sum_l) / det;
+            let mut this_min = (sum_l2 * sum_x - sum_l * sum_xl) / det;
+            if this_min > 0.0 {
+                this_min = 0.0;
+                this_scale = sum_xl / sum_l2;
+            }
+            let mut error = 0f32;
+            for i in 0..x.len() {
+                let diff = this_scale * trial[i] as f32 + this_min - x[i];
+                error += weights[i] * diff * diff;
+            }
+            if error < best_error {
+                levels[..x.len()].copy_from_slice(&trial[..x.len()]);
+                best_error = error;
+                scale = this_scale;
+                min = this_min;
+            }
+        }
+    }
+    (scale, -min)
+}
+
+/// One Q4_K super-block from 256 values.
+pub fn quantize_q4_k(x: &[f32]) -> BlockQ4_K {
+    let mut levels = [0u8; QK_K];
+    let mut scales = [0f32; 8];
+    let mut mins = [0f32; 8];
+    for j in 0..8 {
+        let group = &x[32 * j..32 * j + 32];
+        let av_x = (group.iter().map(|v| v * v).sum::<f32>() / 32.0).sqrt();
+        let weights: Vec<f32> = group.iter().map(|v| av_x + v.abs()).collect();
+        let (s, m) = scale_and_min(group, &weights, 15, &mut levels[32 * j..32 * j + 32]);
+        scales[j] = s;
+        mins[j] = m;
+    }
+    // Strict comparisons keep +0 when every group is zero (f32::max may pick -0).
+    let largest = |v: &[f32]| v.iter().fold(0f32, |a, &b| if b > a { b } else { a });
+    let (max_scale, max_min) = (largest(&scales), largest(&mins));
+    let inv_scale = if max_scale > 0.0 {
+        63.0 / max_scale
+    } else {
+        0.0
+    };
+    let inv_min = if max_min > 0.0 { 63.0 / max_min } else { 0.0 };
+    let mut packed = [0u8; K_SCALE_SIZE];
+    for j in 0..8 {
+        let ls = nearest_int(inv_scale * scales[j]).clamp(0, 63) as u8;
+        let lm = nearest_int(inv_min * mins[j]).clamp(0, 63) as u8;
+        if j < 4 {
+            packed[j] = ls;
+            packed[j + 4] = lm;
+        } else {
+            packed[j + 4] = (ls & 0x0F) | ((lm & 0x0F) << 4);
+            packed[j - 4] |= (ls >> 4) << 6;
+            packed[j] |= (lm >> 4) << 6;
+        }
+    }
+    let d = f16::from_f32(max_scale / 63.0);
+    let dmin = f16::from_f32(max_min / 63.0);
+    let (sc, mn) = k_scale_min(&packed);
+    for j in 0..8 {
+        let dj = d.to_f32() * sc[j] as f32;
+        if dj == 0.0 {
+            continue;
+        }
+        let mj = dmin.to_f32() * mn[j] as f32;
+        for i in 0..32 {
+            levels[32 * j + i] = nearest_int((x[32 * j + i] + mj) / dj).clamp(0, 15) as u8;
+        }
+    }
+    let mut qs = [0u8; QK_K / 2];
+    for (chunk, out) in qs.chunks_exact_mut(32).enumerate() {
+        for (l, q) in out.iter_mut().enumerate() {
+            *q = levels[64 * chunk + l] | (levels[64 * chunk + 32 + l] << 4);
+        }
+    }
+    BlockQ4_K {
+        d,
+        dmin,
+        scales: packed,
+        qs,
+    }
+}

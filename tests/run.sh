@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every Born test: the Rust tests of the workspace, then the kernel and the
+# tutorial notebooks driven by real Jupyter clients. Installs what it needs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export BORN_HOME="$ROOT"
+export BORN_DATA="${BORN_DATA:-$ROOT/../shared/data}"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+VENV="$ROOT/.venv"
+
+step() { printf '\n== %s (%s)\n' "$1" "$(date +%H:%M:%S)"; }
+
+step "toolchain"
+rustup component add rust-src >/dev/null 2>&1 || rustup component add rust-src
+
+step "python test tools"
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/pip" install --quiet --disable-pip-version-check -r tests/requirements.txt
+
+step "build"
+cargo build --release --locked --workspace --all-targets
+
+step "rust tests"
+cargo test --release --locked --workspace
+
+step "kernelspec and warm runtime template"
+"$TARGET_DIR/release/born-kernel" install --prefix "$VENV"
+
+step "kernel and notebook tests"
+"$VENV/bin/python" -m pytest tests -v -p no:cacheprovider
