@@ -1,5 +1,6 @@
 //! Strided-to-contiguous loops shared by the CPU kernels, parallel above a size threshold.
 
+use super::alloc::output_vec;
 use crate::Layout;
 use rayon::prelude::*;
 
@@ -21,7 +22,7 @@ where
         if n < PAR_THRESHOLD {
             return src.iter().map(|&x| f(x)).collect();
         }
-        let mut out = vec![U::default(); n];
+        let mut out = output_vec::<U>(n);
         out.par_chunks_mut(PAR_CHUNK)
             .zip(src.par_chunks(PAR_CHUNK))
             .for_each(|(o, s)| {
@@ -34,7 +35,7 @@ where
     if n < PAR_THRESHOLD {
         return l.offsets().map(|i| f(src[i])).collect();
     }
-    let mut out = vec![U::default(); n];
+    let mut out = output_vec::<U>(n);
     out.par_chunks_mut(PAR_CHUNK)
         .enumerate()
         .for_each(|(c, o)| {
@@ -47,10 +48,21 @@ where
 
 /// Contiguous copy of the view.
 pub fn copy_view<T: Copy + Send + Sync + Default>(src: &[T], l: &Layout) -> Vec<T> {
-    if let Some((start, end)) = l.contiguous_range() {
-        return src[start..end].to_vec();
+    match l.contiguous_range() {
+        Some((start, end)) if end - start < PAR_THRESHOLD => src[start..end].to_vec(),
+        _ => unary_map(src, l, |x| x),
     }
-    unary_map(src, l, |x| x)
+}
+
+/// The view as a slice when contiguous, else a contiguous copy.
+pub fn contiguous_view<'a, T: Copy + Send + Sync + Default>(
+    src: &'a [T],
+    l: &Layout,
+) -> std::borrow::Cow<'a, [T]> {
+    match l.contiguous_range() {
+        Some((start, end)) => std::borrow::Cow::Borrowed(&src[start..end]),
+        None => std::borrow::Cow::Owned(unary_map(src, l, |x| x)),
+    }
 }
 
 /// How one operand of a same-shape binary op is read.
@@ -94,7 +106,7 @@ where
     F: Fn(T, T) -> U + Sync + Send,
 {
     let n = al.shape().elem_count();
-    let mut out = vec![U::default(); n];
+    let mut out = output_vec::<U>(n);
     let chunk = if n < PAR_THRESHOLD {
         n.max(1)
     } else {
@@ -165,7 +177,7 @@ where
     F: Fn(A, B, B) -> U + Sync + Send,
 {
     let n = al.shape().elem_count();
-    let mut out = vec![U::default(); n];
+    let mut out = output_vec::<U>(n);
     let run = |base: usize, o: &mut [U]| {
         let offs = al
             .offsets_from(base)
