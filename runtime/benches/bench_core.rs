@@ -9,7 +9,7 @@ use born::{manual_seed, Result, Tensor};
 use std::process::Command;
 use std::time::Instant;
 
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 
 /// Best wall time of `repeats` calls of `f` after one warm-up call.
 fn best_of(repeats: usize, mut f: impl FnMut() -> Result<()>) -> Result<f64> {
