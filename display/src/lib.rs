@@ -17,7 +17,7 @@ pub mod error;
 pub mod evcxr;
 pub mod handle;
 pub mod html;
-pub mod input;
+mod input;
 pub mod live_plot;
 pub mod markdown;
 pub mod mime_bundle;
@@ -31,13 +31,14 @@ pub mod text_stream;
 pub mod throttle;
 
 pub use error::{Error, Result};
+pub use input::{input, input_password};
 
 pub mod prelude {
     //! Everything a notebook cell needs in scope.
     pub use crate::displayable::Displayable;
     pub use crate::handle::{clear_output, display, DisplayHandle};
     pub use crate::html::Html;
-    pub use crate::input::{input, input_password};
+    pub use crate::{input, input_password};
     pub use crate::live_plot::LivePlot;
     pub use crate::markdown::Markdown;
     pub use crate::mime_bundle::MimeBundle;

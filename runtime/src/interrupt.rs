@@ -54,29 +54,3 @@ pub fn install_signal_handlers() {
 /// Signals are a Unix mechanism; elsewhere interrupts come through [`request`] only.
 #[cfg(not(unix))]
 pub fn install_signal_handlers() {}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    // One test: the flag is process-wide, so parallel tests would race on it.
-    #[test]
-    fn requests_are_reported_once_and_signals_drive_the_flag() {
-        clear();
-        assert!(check().is_ok());
-        request();
-        assert!(is_requested());
-        assert!(matches!(check(), Err(Error::Interrupted)));
-        assert!(check().is_ok());
-
-        #[cfg(unix)]
-        {
-            install_signal_handlers();
-            // SAFETY: raising signals in our own process, whose handlers were just installed.
-            unsafe { libc::raise(libc::SIGINT) };
-            assert!(is_requested());
-            unsafe { libc::raise(libc::SIGUSR2) };
-            assert!(!is_requested());
-        }
-    }
-}

@@ -230,7 +230,15 @@ impl Tensor {
         self.same_device(src, "assign")?;
         // Copy first so a source sharing this storage is read before the write lock.
         let values = src.storage().copy_strided(src.layout())?;
-        let mut dst = self.0.storage.write().unwrap_or_else(|e| e.into_inner());
+        // Ops may hold two read guards on one storage (e.g. `x.add(&x)`); a queued writer
+        // would block the second one, so this writer never queues: it retries instead.
+        let mut dst = loop {
+            match self.0.storage.try_write() {
+                Ok(guard) => break guard,
+                Err(std::sync::TryLockError::Poisoned(e)) => break e.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => std::thread::yield_now(),
+            }
+        };
         dst.assign(self.layout(), &values, &Layout::contiguous(src.shape()))
     }
 

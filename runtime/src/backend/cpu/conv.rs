@@ -1,5 +1,6 @@
 //! Sliding-window unfolding (im2col) and its adjoint (col2im) for convolution and pooling.
 
+use super::alloc::output_vec;
 use super::map::{copy_view, PAR_THRESHOLD};
 use crate::backend::Window2d;
 use crate::Layout;
@@ -24,7 +25,7 @@ pub fn im2col<T: Copy + Send + Sync + Default>(
     let (oh, ow) = win.out_hw();
     let (kh, kw) = win.kernel;
     let cols = win.c * kh * kw;
-    let mut out = vec![T::default(); win.n * oh * ow * cols];
+    let mut out = output_vec::<T>(win.n * oh * ow * cols);
     let row_len = ow * cols;
     let fill = |r: usize, dst: &mut [T]| {
         let (b, oy) = (r / oh, r % oh);
@@ -71,7 +72,7 @@ pub fn col2im<T: Copy + Send + Sync + Default>(
     let (kh, kw) = win.kernel;
     let cols = win.c * kh * kw;
     let plane = win.h * win.w;
-    let mut out = vec![T::default(); win.n * win.c * plane];
+    let mut out = output_vec::<T>(win.n * win.c * plane);
     // Each (batch, channel) plane is written by one task only.
     out.par_chunks_mut(plane.max(1))
         .enumerate()

@@ -1,5 +1,5 @@
 //! A vectorisable `exp` for f32 slices (polynomial after range reduction, about 1 ulp),
-//! compiled for AVX2+FMA when the CPU has it.
+//! compiled for AVX-512 or AVX2+FMA when the CPU has them.
 
 const LOG2E: f32 = std::f32::consts::LOG2_E;
 const LN2_HI: f32 = 0.693_359_4;
@@ -12,24 +12,26 @@ const UNDERFLOW: f32 = -87.336_55;
 #[inline(always)]
 fn exp_one(x: f32) -> f32 {
     let xc = x.clamp(UNDERFLOW, OVERFLOW);
-    let n = (xc * LOG2E + ROUND_MAGIC) - ROUND_MAGIC;
+    // Round-to-nearest through the magic constant: its low mantissa bits then hold n.
+    let t = xc * LOG2E + ROUND_MAGIC;
+    let n = t - ROUND_MAGIC;
+    let ni = (t.to_bits() as i32).wrapping_sub(ROUND_MAGIC.to_bits() as i32);
     let r = xc - n * LN2_HI - n * LN2_LO;
     let p = ((((1.987_569_1e-4 * r + 1.398_199_9e-3) * r + 8.333_452e-3) * r + 4.166_579_6e-2) * r
         + 1.666_666_5e-1)
         * r
         + 0.5;
     let y = p * r * r + r + 1.0;
-    // 2^n built from its exponent bits; n stays in [-126, 127] after the clamp, and
-    // 2^n is split in two factors so n = 128 (x just under the overflow bound) still fits.
-    let half = (n as i32) >> 1;
+    // 2^n built from exponent bits, split in two factors so n = 128 (x just under the
+    // overflow bound) still fits.
+    let half = ni >> 1;
     let s1 = f32::from_bits(((half + 127) as u32) << 23);
-    let s2 = f32::from_bits((((n as i32 - half) + 127) as u32) << 23);
+    let s2 = f32::from_bits((((ni - half) + 127) as u32) << 23);
     let v = y * s1 * s2;
-    if x > OVERFLOW {
-        f32::INFINITY
-    } else if x < UNDERFLOW {
-        0.0
-    } else if x.is_nan() {
+    // Independent selects (not an if/else chain) so the loop vectorises.
+    let v = if x > OVERFLOW { f32::INFINITY } else { v };
+    let v = if x < UNDERFLOW { 0.0 } else { v };
+    if x.is_nan() {
         x
     } else {
         v
@@ -62,43 +64,87 @@ fn exp_sub_generic(src: &[f32], shift: f32, dst: &mut [f32]) -> f32 {
     acc.iter().sum::<f32>() + tail
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn exp_slice_avx2(src: &[f32], dst: &mut [f32]) {
-    exp_slice_generic(src, dst)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn exp_sub_avx2(src: &[f32], shift: f32, dst: &mut [f32]) -> f32 {
-    exp_sub_generic(src, shift, dst)
-}
-
-#[cfg(target_arch = "x86_64")]
-fn has_avx2() -> bool {
-    static HAS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *HAS.get_or_init(|| is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"))
-}
-
-/// `dst[i] = exp(src[i])`.
-pub fn exp_f32(src: &[f32], dst: &mut [f32]) {
-    #[cfg(target_arch = "x86_64")]
-    if has_avx2() {
-        // SAFETY: the CPU supports AVX2 and FMA (checked at run time).
-        return unsafe { exp_slice_avx2(src, dst) };
+#[inline(always)]
+fn max_generic(src: &[f32]) -> f32 {
+    let mut acc = [f32::NEG_INFINITY; 16];
+    let mut chunks = src.chunks_exact(16);
+    for c in &mut chunks {
+        for i in 0..16 {
+            acc[i] = acc[i].max(c[i]);
+        }
     }
-    exp_slice_generic(src, dst)
+    acc.iter()
+        .chain(chunks.remainder())
+        .fold(f32::NEG_INFINITY, |a, &b| a.max(b))
 }
 
-/// `dst[i] = exp(src[i] - shift)`, returning the sum of the results.
-pub fn exp_sub_sum_f32(src: &[f32], shift: f32, dst: &mut [f32]) -> f32 {
-    #[cfg(target_arch = "x86_64")]
-    if has_avx2() {
-        // SAFETY: the CPU supports AVX2 and FMA (checked at run time).
-        return unsafe { exp_sub_avx2(src, shift, dst) };
-    }
-    exp_sub_generic(src, shift, dst)
+/// The widest vector extension usable for these kernels.
+#[derive(Clone, Copy, PartialEq)]
+enum Simd {
+    Avx512,
+    Avx2,
+    Baseline,
 }
+
+fn simd() -> Simd {
+    static LEVEL: std::sync::OnceLock<Simd> = std::sync::OnceLock::new();
+    *LEVEL.get_or_init(|| {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let avx2 = is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma");
+            if avx2 && is_x86_feature_detected!("avx512f") {
+                return Simd::Avx512;
+            }
+            if avx2 {
+                return Simd::Avx2;
+            }
+        }
+        Simd::Baseline
+    })
+}
+
+/// Defines `$name`, which runs `$generic` compiled for the best instruction set available.
+macro_rules! multiversion {
+    ($(#[$doc:meta])* $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty => $generic:ident) => {
+        $(#[$doc])*
+        pub fn $name($($arg: $ty),*) -> $ret {
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx512f,avx2,fma")]
+            fn avx512($($arg: $ty),*) -> $ret {
+                $generic($($arg),*)
+            }
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx2,fma")]
+            fn avx2($($arg: $ty),*) -> $ret {
+                $generic($($arg),*)
+            }
+            match simd() {
+                // SAFETY: the CPU supports the enabled features (checked at run time).
+                #[cfg(target_arch = "x86_64")]
+                Simd::Avx512 => unsafe { avx512($($arg),*) },
+                // SAFETY: as above.
+                #[cfg(target_arch = "x86_64")]
+                Simd::Avx2 => unsafe { avx2($($arg),*) },
+                _ => $generic($($arg),*),
+            }
+        }
+    };
+}
+
+multiversion!(
+    /// `dst[i] = exp(src[i])`.
+    exp_f32(src: &[f32], dst: &mut [f32]) -> () => exp_slice_generic
+);
+
+multiversion!(
+    /// `dst[i] = exp(src[i] - shift)`, returning the sum of the results.
+    exp_sub_sum_f32(src: &[f32], shift: f32, dst: &mut [f32]) -> f32 => exp_sub_generic
+);
+
+multiversion!(
+    /// The largest value, ignoring NaN (-inf for an empty slice).
+    max_f32(src: &[f32]) -> f32 => max_generic
+);
 
 #[cfg(test)]
 mod tests {

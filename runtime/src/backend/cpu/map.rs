@@ -1,5 +1,6 @@
 //! Strided-to-contiguous loops shared by the CPU kernels, parallel above a size threshold.
 
+use super::alloc::output_vec;
 use crate::Layout;
 use rayon::prelude::*;
 
@@ -21,7 +22,7 @@ where
         if n < PAR_THRESHOLD {
             return src.iter().map(|&x| f(x)).collect();
         }
-        let mut out = vec![U::default(); n];
+        let mut out = output_vec::<U>(n);
         out.par_chunks_mut(PAR_CHUNK)
             .zip(src.par_chunks(PAR_CHUNK))
             .for_each(|(o, s)| {
@@ -31,26 +32,84 @@ where
             });
         return out;
     }
-    if n < PAR_THRESHOLD {
-        return l.offsets().map(|i| f(src[i])).collect();
-    }
-    let mut out = vec![U::default(); n];
-    out.par_chunks_mut(PAR_CHUNK)
-        .enumerate()
-        .for_each(|(c, o)| {
-            for (o, i) in o.iter_mut().zip(l.offsets_from(c * PAR_CHUNK)) {
-                *o = f(src[i]);
+    let rows = Rows::of(l);
+    let mut out = output_vec::<U>(n);
+    rows.for_each_chunk(&mut out, |first, o| {
+        for (orow, base) in o.chunks_mut(rows.len).zip(rows.bases.offsets_from(first)) {
+            for (i, o) in orow.iter_mut().enumerate() {
+                *o = f(src[base + i * rows.stride]);
             }
-        });
+        }
+    });
     out
+}
+
+/// A view split into rows along its last dimension: strided loops then run an inner
+/// loop with one fixed stride instead of a multi-dimensional index per element.
+struct Rows {
+    /// Layout of the leading dimensions: its offsets are the row starts.
+    bases: Layout,
+    /// Elements per row (the last dimension).
+    len: usize,
+    /// Stride along the last dimension.
+    stride: usize,
+}
+
+impl Rows {
+    fn of(l: &Layout) -> Self {
+        let r = l.dims().len();
+        if r == 0 {
+            return Rows {
+                bases: l.clone(),
+                len: 1,
+                stride: 0,
+            };
+        }
+        Rows {
+            bases: Layout::new(
+                crate::Shape::from(&l.dims()[..r - 1]),
+                l.strides()[..r - 1].to_vec(),
+                l.offset(),
+            ),
+            len: l.dims()[r - 1],
+            stride: l.strides()[r - 1],
+        }
+    }
+
+    /// Calls `f(first_row, rows_of_out)` over whole-row chunks of `out`, in parallel
+    /// when large.
+    fn for_each_chunk<U: Send>(&self, out: &mut [U], f: impl Fn(usize, &mut [U]) + Sync) {
+        if out.is_empty() || self.len == 0 {
+            return;
+        }
+        let rows_per_task = (PAR_CHUNK / self.len).max(1);
+        if out.len() < PAR_THRESHOLD {
+            f(0, out);
+        } else {
+            out.par_chunks_mut(rows_per_task * self.len)
+                .enumerate()
+                .for_each(|(c, o)| f(c * rows_per_task, o));
+        }
+    }
 }
 
 /// Contiguous copy of the view.
 pub fn copy_view<T: Copy + Send + Sync + Default>(src: &[T], l: &Layout) -> Vec<T> {
-    if let Some((start, end)) = l.contiguous_range() {
-        return src[start..end].to_vec();
+    match l.contiguous_range() {
+        Some((start, end)) if end - start < PAR_THRESHOLD => src[start..end].to_vec(),
+        _ => unary_map(src, l, |x| x),
     }
-    unary_map(src, l, |x| x)
+}
+
+/// The view as a slice when contiguous, else a contiguous copy.
+pub fn contiguous_view<'a, T: Copy + Send + Sync + Default>(
+    src: &'a [T],
+    l: &Layout,
+) -> std::borrow::Cow<'a, [T]> {
+    match l.contiguous_range() {
+        Some((start, end)) => std::borrow::Cow::Borrowed(&src[start..end]),
+        None => std::borrow::Cow::Owned(unary_map(src, l, |x| x)),
+    }
 }
 
 /// How one operand of a same-shape binary op is read.
@@ -94,7 +153,7 @@ where
     F: Fn(T, T) -> U + Sync + Send,
 {
     let n = al.shape().elem_count();
-    let mut out = vec![U::default(); n];
+    let mut out = output_vec::<U>(n);
     let chunk = if n < PAR_THRESHOLD {
         n.max(1)
     } else {
@@ -130,15 +189,30 @@ where
                     *o = f(x[(base + i) % x.len()], y);
                 }
             }
-            _ => {
-                let offs = al.offsets_from(base).zip(bl.offsets_from(base));
-                for (o, (i, j)) in o.iter_mut().zip(offs) {
-                    *o = f(a[i], b[j]);
-                }
-            }
+            _ => unreachable!("strided operands are handled row by row"),
         }
     };
-    if n < PAR_THRESHOLD {
+    let strided = matches!(access(a, al), Access::Strided)
+        || matches!(access(b, bl), Access::Strided)
+        || matches!(
+            (access(a, al), access(b, bl)),
+            (Access::Repeated(_), Access::Repeated(_) | Access::Scalar(_))
+                | (Access::Scalar(_), Access::Repeated(_) | Access::Scalar(_))
+        );
+    if strided {
+        let (ra, rb) = (Rows::of(al), Rows::of(bl));
+        ra.for_each_chunk(&mut out, |first, o| {
+            let bases = ra
+                .bases
+                .offsets_from(first)
+                .zip(rb.bases.offsets_from(first));
+            for (orow, (ba, bb)) in o.chunks_mut(ra.len).zip(bases) {
+                for (i, o) in orow.iter_mut().enumerate() {
+                    *o = f(a[ba + i * ra.stride], b[bb + i * rb.stride]);
+                }
+            }
+        });
+    } else if n < PAR_THRESHOLD {
         run(0, &mut out);
     } else {
         out.par_chunks_mut(chunk)
@@ -165,23 +239,24 @@ where
     F: Fn(A, B, B) -> U + Sync + Send,
 {
     let n = al.shape().elem_count();
-    let mut out = vec![U::default(); n];
-    let run = |base: usize, o: &mut [U]| {
-        let offs = al
-            .offsets_from(base)
-            .zip(bl.offsets_from(base))
-            .zip(cl.offsets_from(base));
-        for (o, ((i, j), k)) in o.iter_mut().zip(offs) {
-            *o = f(a[i], b[j], c[k]);
+    let mut out = output_vec::<U>(n);
+    let (ra, rb, rc) = (Rows::of(al), Rows::of(bl), Rows::of(cl));
+    ra.for_each_chunk(&mut out, |first, o| {
+        let bases = ra
+            .bases
+            .offsets_from(first)
+            .zip(rb.bases.offsets_from(first))
+            .zip(rc.bases.offsets_from(first));
+        for (orow, ((ba, bb), bc)) in o.chunks_mut(ra.len).zip(bases) {
+            for (i, o) in orow.iter_mut().enumerate() {
+                *o = f(
+                    a[ba + i * ra.stride],
+                    b[bb + i * rb.stride],
+                    c[bc + i * rc.stride],
+                );
+            }
         }
-    };
-    if n < PAR_THRESHOLD {
-        run(0, &mut out);
-    } else {
-        out.par_chunks_mut(PAR_CHUNK)
-            .enumerate()
-            .for_each(|(ci, o)| run(ci * PAR_CHUNK, o));
-    }
+    });
     out
 }
 

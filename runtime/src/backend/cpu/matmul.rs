@@ -1,5 +1,6 @@
 //! Batched matrix products with the `gemm` crate, reading strided views directly.
 
+use super::alloc::output_vec;
 use crate::backend::MatmulDims;
 use crate::{Layout, Shape};
 use gemm::Parallelism;
@@ -30,7 +31,7 @@ pub fn matmul<T: Copy + Default + Send + Sync + 'static>(
     one: T,
 ) -> Vec<T> {
     let MatmulDims { m, n, k, .. } = d;
-    let mut out = vec![T::default(); d.batch * m * n];
+    let mut out = output_vec::<T>(d.batch * m * n);
     if m * n == 0 {
         return out;
     }

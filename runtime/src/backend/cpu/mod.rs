@@ -1,6 +1,7 @@
 //! The CPU backend: typed host vectors, rayon above a size threshold, `gemm` for matmul.
 //! f16/bf16 elementwise work is computed in f32 and rounded back.
 
+mod alloc;
 mod binary;
 mod conv;
 mod fast_math;

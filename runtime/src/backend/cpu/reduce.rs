@@ -1,8 +1,9 @@
 //! Reductions over dimensions, softmax over the last dimension and cumulative sums.
 
+use super::alloc::output_vec;
 use super::binary::{max_nan, min_nan, Arith};
 use super::fast_math;
-use super::map::{copy_view, PAR_CHUNK, PAR_THRESHOLD};
+use super::map::{contiguous_view, copy_view, PAR_CHUNK, PAR_THRESHOLD};
 use super::unary::Float;
 use crate::backend::ReduceOp;
 use crate::{Layout, Shape};
@@ -159,10 +160,8 @@ fn finish_row<T: Float>(row: &[T], out: &mut [T], shift: T, sum: T, log: bool) {
 }
 
 fn softmax_row_f32(row: &[f32], out: &mut [f32], log: bool) {
-    let max = row.iter().copied().fold(
-        f32::NEG_INFINITY,
-        |a, b| if b > a || b.is_nan() { b } else { a },
-    );
+    // NaN is ignored here but still reaches every output through exp and the sum.
+    let max = fast_math::max_f32(row);
     let shift = if max.is_finite() { max } else { 0.0 };
     let sum = fast_math::exp_sub_sum_f32(row, shift, out);
     finish_row(row, out, shift, sum, log);
@@ -184,9 +183,9 @@ fn softmax_rows<T: Float>(
     log: bool,
     row_fn: impl Fn(&[T], &mut [T], bool) + Sync,
 ) -> Vec<T> {
-    let data = copy_view(src, l);
+    let data = contiguous_view(src, l);
     let cols = l.dims().last().copied().unwrap_or(1).max(1);
-    let mut out = vec![T::default(); data.len()];
+    let mut out = output_vec::<T>(data.len());
     if data.len() < PAR_THRESHOLD {
         for (o, r) in out.chunks_mut(cols).zip(data.chunks(cols)) {
             row_fn(r, o, log);
@@ -216,7 +215,7 @@ pub fn cumsum<T: Arith>(src: &[T], l: &Layout, dim: usize) -> Vec<T> {
         }
     }
     let out_layout = Layout::contiguous(Shape::from(l.dims())).permute(&perm);
-    let mut out = vec![T::default(); rows.len()];
+    let mut out = output_vec::<T>(rows.len());
     for (v, o) in rows.into_iter().zip(out_layout.offsets()) {
         out[o] = v;
     }

@@ -1,5 +1,6 @@
 //! Elementwise unary kernels: float math for f32/f64, a small integer subset.
 
+use super::alloc::output_vec;
 use super::fast_math;
 use super::map::{unary_map, PAR_CHUNK, PAR_THRESHOLD};
 use crate::backend::UnaryOp;
@@ -271,7 +272,7 @@ pub fn exp_f32(src: &[f32], l: &Layout) -> Vec<f32> {
         return unary_map(src, l, f32::exp);
     };
     let src = &src[start..end];
-    let mut out = vec![0f32; src.len()];
+    let mut out = output_vec::<f32>(src.len());
     if src.len() < PAR_THRESHOLD {
         fast_math::exp_f32(src, &mut out);
     } else {
