@@ -32,9 +32,11 @@
 
 pub mod autograd;
 pub mod backend;
+pub mod data;
 mod device;
 mod dtype;
 mod error;
+pub mod io;
 mod layout;
 pub mod rng;
 mod shape;
