@@ -119,11 +119,12 @@ pub fn l1_loss(pred: &Tensor, target: &Tensor, reduction: Reduction) -> Result<T
 }
 
 /// Binary cross-entropy of logits against targets in `[0, 1]`, in the stable form
-/// `max(x, 0) - x t + log(1 + exp(-|x|))`.
+/// `(1 - t) x + softplus(-x)` (smooth everywhere, gradient `sigmoid(x) - t`).
 pub fn bce_with_logits(logits: &Tensor, targets: &Tensor, reduction: Reduction) -> Result<Tensor> {
     check_same_shape(logits, targets, "bce_with_logits")?;
-    let soft = logits.abs()?.neg()?.exp()?.add_scalar(1.0)?.log()?;
-    let losses = logits.relu()?.sub(&logits.mul(targets)?)?.add(&soft)?;
+    let losses = logits
+        .sub(&logits.mul(targets)?)?
+        .add(&logits.neg()?.softplus()?)?;
     reduction.apply(losses)
 }
 

@@ -52,3 +52,6 @@ macro_rules! module_children {
         }
     };
 }
+
+#[cfg(test)]
+pub(crate) mod reference_tests;

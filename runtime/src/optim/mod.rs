@@ -42,3 +42,6 @@ pub trait Optimizer {
     /// Restores state written by `state_dict`; names and sizes must match the parameters.
     fn load_state_dict(&mut self, state: &BTreeMap<String, Tensor>) -> Result<()>;
 }
+
+#[cfg(test)]
+mod reference_tests;
