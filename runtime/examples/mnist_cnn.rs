@@ -72,7 +72,7 @@ fn main() -> Result<()> {
     let epochs: u64 = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())
-        .unwrap_or(8);
+        .unwrap_or(3);
     manual_seed(0);
     let mnist = Mnist::from_default_location()?;
     let train = loader(&mnist.train, BATCH)?.shuffle(1);

@@ -39,7 +39,10 @@ impl Conv2d {
         groups: usize,
         bias: bool,
     ) -> Result<Self> {
-        if groups == 0 || in_channels % groups != 0 || out_channels % groups != 0 {
+        if groups == 0
+            || !in_channels.is_multiple_of(groups)
+            || !out_channels.is_multiple_of(groups)
+        {
             return Err(Error::invalid(
                 "Conv2d",
                 format!(

@@ -11,7 +11,7 @@ fn replace_grad(p: &Tensor, g: Tensor) -> Result<()> {
 /// Scales all gradients so their joint L2 norm is at most `max_norm`; returns the norm
 /// before clipping (PyTorch's `clip_grad_norm_`, factor `max_norm / (norm + 1e-6)`).
 pub fn clip_grad_norm(params: &[Tensor], max_norm: f64) -> Result<f64> {
-    if !(max_norm >= 0.0) {
+    if max_norm.is_nan() || max_norm < 0.0 {
         return Err(Error::invalid(
             "clip_grad_norm",
             format!("max_norm must be non-negative, got {max_norm}"),
@@ -37,7 +37,7 @@ pub fn clip_grad_norm(params: &[Tensor], max_norm: f64) -> Result<f64> {
 
 /// Clamps every gradient element into `[-clip, clip]`.
 pub fn clip_grad_value(params: &[Tensor], clip: f64) -> Result<()> {
-    if !(clip >= 0.0) {
+    if clip.is_nan() || clip < 0.0 {
         return Err(Error::invalid(
             "clip_grad_value",
             format!("clip must be non-negative, got {clip}"),

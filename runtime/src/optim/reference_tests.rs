@@ -7,6 +7,9 @@ use crate::nn::reference_tests::{assert_close, reference, tensor};
 use crate::nn::{Linear, Module, Relu, Sequential};
 use crate::{DType, Tensor};
 
+/// Builds an optimizer over named parameters.
+type MakeOptimizer = dyn Fn(Vec<(String, Tensor)>) -> Box<dyn Optimizer>;
+
 /// Runs `opt` over the fixture's gradient sequence from the fixture's start point.
 fn run(make: impl Fn(Vec<(String, Tensor)>) -> Box<dyn Optimizer>) -> (Tensor, Vec<Tensor>) {
     let r = &reference()["optimizers"];
@@ -24,10 +27,7 @@ fn run(make: impl Fn(Vec<(String, Tensor)>) -> Box<dyn Optimizer>) -> (Tensor, V
 #[test]
 fn updates_match_numpy() {
     let r = &reference()["optimizers"];
-    let cases: Vec<(
-        &str,
-        Box<dyn Fn(Vec<(String, Tensor)>) -> Box<dyn Optimizer>>,
-    )> = vec![
+    let cases: Vec<(&str, Box<MakeOptimizer>)> = vec![
         (
             "sgd_momentum_nesterov_wd",
             Box::new(|p| {

@@ -71,18 +71,18 @@ impl Optimizer for Sgd {
             self.weight_decay,
         );
         self.slots.update(|s| {
-            let buf = &mut s.buffers[0];
-            for i in 0..s.value.len() {
-                let mut g = s.grad[i] + wd * s.value[i];
+            let values = s.value.iter_mut().zip(s.grad);
+            for ((p, &grad), b) in values.zip(s.buffers[0].iter_mut()) {
+                let mut g = grad + wd * *p;
                 if mu != 0.0 {
-                    buf[i] = if s.fresh {
+                    *b = if s.fresh {
                         g
                     } else {
-                        mu * buf[i] + (1.0 - damp) * g
+                        mu * *b + (1.0 - damp) * g
                     };
-                    g = if nesterov { g + mu * buf[i] } else { buf[i] };
+                    g = if nesterov { g + mu * *b } else { *b };
                 }
-                s.value[i] -= lr * g;
+                *p -= lr * g;
             }
         })
     }
