@@ -14,6 +14,15 @@ fn source(o: usize, k: usize, stride: usize, dil: usize, pad: usize, size: usize
         .filter(|&i| i < size)
 }
 
+/// The kernel taps `lo..hi` of an undilated window at output `o` that fall inside the input.
+#[inline(always)]
+fn tap_range(o: usize, k: usize, stride: usize, pad: usize, size: usize) -> (usize, usize) {
+    let start = o * stride;
+    let lo = pad.saturating_sub(start).min(k);
+    let hi = (size + pad).saturating_sub(start).min(k).max(lo);
+    (lo, hi)
+}
+
 /// Unfolds `[n, c, h, w]` into `[n, oh*ow, c*kh*kw]`, reading `pad` outside the input.
 pub fn im2col<T: Copy + Send + Sync + Default>(
     src: &[T],
@@ -31,18 +40,36 @@ pub fn im2col<T: Copy + Send + Sync + Default>(
         let (b, oy) = (r / oh, r % oh);
         for ox in 0..ow {
             let cell = &mut dst[ox * cols..(ox + 1) * cols];
-            let mut i = 0;
+            let (lo, hi) = tap_range(ox, kw, win.stride.1, win.padding.1, win.w);
             for ci in 0..win.c {
                 let plane = &x[(b * win.c + ci) * win.h * win.w..];
                 for ky in 0..kh {
                     let iy = source(oy, ky, win.stride.0, win.dilation.0, win.padding.0, win.h);
-                    for kx in 0..kw {
-                        let ix = source(ox, kx, win.stride.1, win.dilation.1, win.padding.1, win.w);
-                        cell[i] = match (iy, ix) {
-                            (Some(y), Some(xx)) => plane[y * win.w + xx],
-                            _ => pad,
-                        };
-                        i += 1;
+                    let taps = &mut cell[(ci * kh + ky) * kw..(ci * kh + ky + 1) * kw];
+                    match iy {
+                        Some(y) if win.dilation.1 == 1 => {
+                            // Undilated taps read one contiguous run of the input row.
+                            taps[..lo].fill(pad);
+                            taps[hi..].fill(pad);
+                            if lo < hi {
+                                let x0 = y * win.w + ox * win.stride.1 + lo - win.padding.1;
+                                taps[lo..hi].copy_from_slice(&plane[x0..x0 + hi - lo]);
+                            }
+                        }
+                        Some(y) => {
+                            for (kx, t) in taps.iter_mut().enumerate() {
+                                let ix = source(
+                                    ox,
+                                    kx,
+                                    win.stride.1,
+                                    win.dilation.1,
+                                    win.padding.1,
+                                    win.w,
+                                );
+                                *t = ix.map_or(pad, |xx| plane[y * win.w + xx]);
+                            }
+                        }
+                        None => taps.fill(pad),
                     }
                 }
             }
@@ -81,18 +108,30 @@ pub fn col2im<T: Copy + Send + Sync + Default>(
             for oy in 0..oh {
                 for ox in 0..ow {
                     let cell = &cols_data[((b * oh + oy) * ow + ox) * cols + ci * kh * kw..];
+                    let (lo, hi) = tap_range(ox, kw, win.stride.1, win.padding.1, win.w);
                     for ky in 0..kh {
                         let Some(y) =
                             source(oy, ky, win.stride.0, win.dilation.0, win.padding.0, win.h)
                         else {
                             continue;
                         };
-                        for kx in 0..kw {
+                        let taps = &cell[ky * kw..(ky + 1) * kw];
+                        if win.dilation.1 == 1 {
+                            // Undilated taps write one contiguous run of the output row.
+                            if lo < hi {
+                                let x0 = y * win.w + ox * win.stride.1 + lo - win.padding.1;
+                                for (d, &t) in dst[x0..x0 + hi - lo].iter_mut().zip(&taps[lo..hi]) {
+                                    *d = add(*d, t);
+                                }
+                            }
+                            continue;
+                        }
+                        for (kx, &t) in taps.iter().enumerate() {
                             if let Some(xx) =
                                 source(ox, kx, win.stride.1, win.dilation.1, win.padding.1, win.w)
                             {
                                 let d = &mut dst[y * win.w + xx];
-                                *d = add(*d, cell[ky * kw + kx]);
+                                *d = add(*d, t);
                             }
                         }
                     }

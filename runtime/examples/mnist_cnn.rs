@@ -1,0 +1,120 @@
+//! Trains a LeNet-style CNN on MNIST and prints per-epoch loss, test accuracy and time.
+//!
+//! `cargo run --release -p born --example mnist_cnn [epochs]` (MNIST from `$BORN_DATA/mnist`
+//! or `../shared/data/mnist`).
+
+use born::data::{DataLoader, ImageSplit, Mnist, Transform};
+use born::loss::cross_entropy;
+use born::metrics::correct_count;
+use born::nn::{Conv2d, Linear, MaxPool2d, Module};
+use born::optim::{Adam, CosineLr, LrSchedule, Optimizer};
+use born::{interrupt, manual_seed, no_grad, Result, Tensor};
+use std::time::Instant;
+
+const BATCH: usize = 64;
+const MNIST_MEAN: f32 = 0.1307;
+const MNIST_STD: f32 = 0.3081;
+
+/// conv 5x5 (pad 2) -> relu -> pool -> conv 5x5 -> relu -> pool -> 120 -> 84 -> 10.
+struct LeNet {
+    conv1: Conv2d,
+    conv2: Conv2d,
+    fc1: Linear,
+    fc2: Linear,
+    fc3: Linear,
+}
+
+impl LeNet {
+    fn new() -> Result<Self> {
+        Ok(LeNet {
+            conv1: Conv2d::with_options(1, 16, 5, 1, 2, 1, 1, true)?,
+            conv2: Conv2d::new(16, 32, 5)?,
+            fc1: Linear::new(32 * 5 * 5, 120, true)?,
+            fc2: Linear::new(120, 84, true)?,
+            fc3: Linear::new(84, 10, true)?,
+        })
+    }
+}
+
+impl Module for LeNet {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let pool = MaxPool2d::new(2);
+        let x = pool.forward(&self.conv1.forward(x)?.relu()?)?;
+        let x = pool.forward(&self.conv2.forward(&x)?.relu()?)?;
+        let x = self.fc1.forward(&x.flatten(1, 3)?)?.relu()?;
+        self.fc3.forward(&self.fc2.forward(&x)?.relu()?)
+    }
+
+    born::module_children!(conv1, conv2, fc1, fc2, fc3);
+}
+
+fn loader(split: &ImageSplit, batch: usize) -> Result<DataLoader> {
+    DataLoader::from_split(split, batch)?
+        .transform(Transform::Scale(1.0 / 255.0))?
+        .transform(Transform::Normalize {
+            mean: MNIST_MEAN,
+            std: MNIST_STD,
+        })
+}
+
+fn evaluate(model: &dyn Module, test: &DataLoader) -> Result<f64> {
+    no_grad(|| {
+        let mut correct = 0;
+        for batch in test.epoch(0) {
+            let (x, y) = batch?;
+            correct += correct_count(&model.forward(&x)?, &y)?;
+        }
+        Ok(correct as f64 / test.num_samples() as f64)
+    })
+}
+
+fn main() -> Result<()> {
+    let epochs: u64 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(3);
+    manual_seed(0);
+    let mnist = Mnist::from_default_location()?;
+    let train = loader(&mnist.train, BATCH)?.shuffle(1);
+    let test = loader(&mnist.test, 1000)?;
+    let mut model = LeNet::new()?;
+    let mut opt = Adam::new(model.named_parameters(), 2e-3)?;
+    let schedule = CosineLr {
+        base: 2e-3,
+        min: 0.0,
+        total: epochs * train.num_batches() as u64,
+    };
+    println!(
+        "LeNet-style CNN, {} parameters, Adam + cosine, batch {BATCH}, {epochs} epochs",
+        model.num_parameters()
+    );
+    let mut step = 0;
+    for epoch in 0..epochs {
+        let start = Instant::now();
+        model.train();
+        let (mut total, mut batches) = (0.0, 0);
+        for batch in train.epoch(epoch) {
+            interrupt::check()?;
+            let (x, y) = batch?;
+            opt.set_lr(schedule.lr(step));
+            let loss = cross_entropy(&model.forward(&x)?, &y)?;
+            opt.zero_grad();
+            loss.backward()?;
+            opt.step()?;
+            total += loss.to_scalar_f64()?;
+            batches += 1;
+            step += 1;
+        }
+        let train_time = start.elapsed().as_secs_f64();
+        model.eval();
+        let acc = evaluate(&model, &test)?;
+        println!(
+            "epoch {:>2}  loss {:.4}  test accuracy {:.2}%  time {:.1}s",
+            epoch + 1,
+            total / batches as f64,
+            acc * 100.0,
+            train_time
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,91 @@
+//! Trains a 784-128-10 MLP on MNIST and prints per-epoch loss, test accuracy and time.
+//!
+//! `cargo run --release -p born --example mnist_mlp [epochs]` (MNIST from `$BORN_DATA/mnist`
+//! or `../shared/data/mnist`).
+
+use born::data::{DataLoader, Mnist, Transform};
+use born::loss::cross_entropy;
+use born::metrics::correct_count;
+use born::nn::{Linear, Module, Relu, Sequential};
+use born::optim::{Adam, CosineLr, LrSchedule, Optimizer};
+use born::{interrupt, manual_seed, no_grad, Result};
+use std::time::Instant;
+
+const BATCH: usize = 64;
+const MNIST_MEAN: f32 = 0.1307;
+const MNIST_STD: f32 = 0.3081;
+
+fn loader(split: &born::data::ImageSplit, batch: usize) -> Result<DataLoader> {
+    DataLoader::from_split(split, batch)?
+        .flatten(true)
+        .transform(Transform::Scale(1.0 / 255.0))?
+        .transform(Transform::Normalize {
+            mean: MNIST_MEAN,
+            std: MNIST_STD,
+        })
+}
+
+fn evaluate(model: &dyn Module, test: &DataLoader) -> Result<f64> {
+    no_grad(|| {
+        let mut correct = 0;
+        for batch in test.epoch(0) {
+            let (x, y) = batch?;
+            correct += correct_count(&model.forward(&x)?, &y)?;
+        }
+        Ok(correct as f64 / test.num_samples() as f64)
+    })
+}
+
+fn main() -> Result<()> {
+    let epochs: u64 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(15);
+    manual_seed(0);
+    let mnist = Mnist::from_default_location()?;
+    let train = loader(&mnist.train, BATCH)?.shuffle(1);
+    let test = loader(&mnist.test, 1000)?;
+    let mut model = Sequential::new()
+        .add(Linear::new(784, 128, true)?)
+        .add(Relu)
+        .add(Linear::new(128, 10, true)?);
+    let mut opt = Adam::new(model.named_parameters(), 2e-3)?;
+    let schedule = CosineLr {
+        base: 2e-3,
+        min: 0.0,
+        total: epochs * train.num_batches() as u64,
+    };
+    println!(
+        "MLP 784-128-10, {} parameters, Adam + cosine, batch {BATCH}, {epochs} epochs",
+        model.num_parameters()
+    );
+    let mut step = 0;
+    for epoch in 0..epochs {
+        let start = Instant::now();
+        model.train();
+        let (mut total, mut batches) = (0.0, 0);
+        for batch in train.epoch(epoch) {
+            interrupt::check()?;
+            let (x, y) = batch?;
+            opt.set_lr(schedule.lr(step));
+            let loss = cross_entropy(&model.forward(&x)?, &y)?;
+            opt.zero_grad();
+            loss.backward()?;
+            opt.step()?;
+            total += loss.to_scalar_f64()?;
+            batches += 1;
+            step += 1;
+        }
+        let train_time = start.elapsed().as_secs_f64();
+        model.eval();
+        let acc = evaluate(&model, &test)?;
+        println!(
+            "epoch {:>2}  loss {:.4}  test accuracy {:.2}%  time {:.1}s",
+            epoch + 1,
+            total / batches as f64,
+            acc * 100.0,
+            train_time
+        );
+    }
+    Ok(())
+}
