@@ -51,7 +51,13 @@ impl Linear {
 impl Module for Linear {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let &[out, inp] = self.weight.dims() else {
-            unreachable!("Linear's weight is 2-D by construction")
+            return Err(Error::invalid(
+                "Linear",
+                format!(
+                    "weight must be [out, in], got shape {:?}",
+                    self.weight.dims()
+                ),
+            ));
         };
         if x.rank() == 0 || x.dims()[x.rank() - 1] != inp {
             return Err(Error::invalid(

@@ -161,4 +161,23 @@ fn training_reduces_loss_and_resumes_bit_exactly() {
     assert_eq!(opt_b.steps_taken(), 20);
     let tail_b = train_steps(&b, &mut opt_b, 10);
     assert_eq!(tail_a, tail_b);
+
+    // the same resume through a checkpoint file on disk
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.born");
+    let mut ckpt = crate::io::checkpoint::Checkpoint::new(opt_b.steps_taken());
+    ckpt.insert_with_prefix("model.", b.state_dict().iter());
+    let optim_state = opt_b.state_dict().unwrap();
+    ckpt.insert_with_prefix("optim.", optim_state.iter());
+    ckpt.save(&path).unwrap();
+    let tail_b2 = train_steps(&b, &mut opt_b, 5);
+    let loaded = crate::io::checkpoint::Checkpoint::load(&path).unwrap();
+    let c = model();
+    c.load_state_dict(&loaded.with_prefix("model.")).unwrap();
+    let mut opt_c = Adam::new(c.named_parameters(), 0.01).unwrap();
+    opt_c
+        .load_state_dict(&loaded.with_prefix("optim."))
+        .unwrap();
+    assert_eq!(loaded.step, 30);
+    assert_eq!(train_steps(&c, &mut opt_c, 5), tail_b2);
 }
