@@ -3,6 +3,7 @@
 
 pub mod attention;
 pub mod config;
+pub mod convert;
 mod errors;
 pub mod generator;
 pub mod kv_cache;
