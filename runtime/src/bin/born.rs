@@ -351,8 +351,7 @@ fn convert(input: &Path, output: &Path, ggml_type: &str) -> CliResult {
 
 /// `born bench`: prefill and decode speed on synthetic token ids.
 fn bench(model: &Path, prompt_tokens: usize, decode_tokens: usize) -> CliResult {
-    let lm = LanguageModel::load(model)?;
-    let m = lm.model();
+    let m = born::llm::language_model::load_network(model)?;
     let vocab = m.config().vocab_size as u32;
     let prompt: Vec<u32> = (0..prompt_tokens.max(1) as u32)
         .map(|i| (i * 7919 + 13) % vocab)

@@ -23,6 +23,21 @@ pub struct LanguageModel {
     eos_ids: Vec<u32>,
 }
 
+/// Loads only the network of a GGUF file or an HF directory (no tokenizer needed).
+pub fn load_network(path: impl AsRef<Path>) -> Result<LlamaModel> {
+    let path = path.as_ref();
+    if path.is_dir() {
+        let p = path.join("config.json");
+        let json =
+            std::fs::read_to_string(&p).map_err(|e| Error::io(p.display().to_string(), e))?;
+        let config = LlamaConfig::from_hf_json(&json)?;
+        LlamaModel::load(config, &SafetensorsWeights::open_dir(path)?)
+    } else {
+        let file = GgufFile::open(path)?;
+        LlamaModel::load(LlamaConfig::from_gguf(&file)?, &file)
+    }
+}
+
 impl LanguageModel {
     /// Loads a GGUF file or a Hugging Face directory.
     pub fn load(path: impl AsRef<Path>) -> Result<LanguageModel> {
