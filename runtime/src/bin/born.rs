@@ -1,4 +1,5 @@
-//! `born`: the command-line face of Born's LLM pipeline (tokenize, detokenize, info).
+//! `born`: the command-line face of Born's LLM pipeline (tokenize, detokenize, info,
+//! generate, convert, bench).
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -6,6 +7,8 @@ use std::process::ExitCode;
 
 use born::io::gguf::GgufFile;
 use born::llm::tokenizer::{EncodeOptions, TiktokenEncoding, Tokenizer};
+use born::llm::{LanguageModel, LogitsFor, SamplingParams, TextGenerator};
+use born::quant::GgmlType;
 use clap::{Parser, Subcommand};
 
 /// Born's LLM tools.
@@ -45,6 +48,71 @@ enum Command {
         /// A GGUF file.
         model: PathBuf,
     },
+    /// Generate text: the prompt and the continuation go to stdout, the speed to stderr.
+    Generate {
+        /// A GGUF file or a Hugging Face directory.
+        model: PathBuf,
+        /// The prompt.
+        #[arg(long)]
+        prompt: String,
+        /// Most tokens to generate.
+        #[arg(long, default_value_t = 128)]
+        max_tokens: usize,
+        /// Sampling temperature (0 = greedy).
+        #[arg(long, default_value_t = 0.8)]
+        temperature: f32,
+        /// Keep the K most likely tokens (0 = all).
+        #[arg(long, default_value_t = 40)]
+        top_k: usize,
+        /// Nucleus sampling threshold.
+        #[arg(long, default_value_t = 0.95)]
+        top_p: f32,
+        /// Drop tokens below this fraction of the best one's probability.
+        #[arg(long, default_value_t = 0.05)]
+        min_p: f32,
+        /// Repetition penalty (1 = off).
+        #[arg(long, default_value_t = 1.0)]
+        repeat_penalty: f32,
+        /// Random seed.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Stop before this string (repeatable).
+        #[arg(long)]
+        stop: Vec<String>,
+        /// A smaller model with the same vocabulary for speculative decoding.
+        #[arg(long)]
+        draft: Option<PathBuf>,
+        /// Tokens the draft model proposes per step.
+        #[arg(long, default_value_t = 4)]
+        draft_tokens: usize,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// Convert an HF safetensors directory to GGUF, or a GGUF file to an HF directory.
+    Convert {
+        /// An HF directory or a GGUF file.
+        input: PathBuf,
+        /// The GGUF file or HF directory to write.
+        output: PathBuf,
+        /// Weight encoding of the GGUF file: F32, F16, Q8_0, Q4_0 or Q4_K.
+        #[arg(long = "type", default_value = "F16")]
+        ggml_type: String,
+    },
+    /// Measure prompt processing and generation speed.
+    Bench {
+        /// A GGUF file or a Hugging Face directory.
+        model: PathBuf,
+        /// Prompt length in tokens.
+        #[arg(long, default_value_t = 64)]
+        prompt_tokens: usize,
+        /// Tokens to generate.
+        #[arg(long, default_value_t = 64)]
+        decode_tokens: usize,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -57,6 +125,46 @@ fn main() -> ExitCode {
         } => tokenize(&model, !no_bos, parse_special),
         Command::Detokenize { model } => detokenize(&model),
         Command::Info { model } => info(&model),
+        Command::Generate {
+            model,
+            prompt,
+            max_tokens,
+            temperature,
+            top_k,
+            top_p,
+            min_p,
+            repeat_penalty,
+            seed,
+            stop,
+            draft,
+            draft_tokens,
+            threads,
+        } => {
+            let params = SamplingParams {
+                temperature,
+                top_k,
+                top_p,
+                min_p,
+                repetition_penalty: repeat_penalty,
+                seed,
+                max_tokens,
+                stop,
+                ..SamplingParams::default()
+            };
+            set_threads(threads)
+                .and_then(|()| generate(&model, &prompt, params, draft.as_deref(), draft_tokens))
+        }
+        Command::Convert {
+            input,
+            output,
+            ggml_type,
+        } => convert(&input, &output, &ggml_type),
+        Command::Bench {
+            model,
+            prompt_tokens,
+            decode_tokens,
+            threads,
+        } => set_threads(threads).and_then(|()| bench(&model, prompt_tokens, decode_tokens)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -185,5 +293,96 @@ fn info(model: &Path) -> CliResult {
             t.n_bytes
         )?;
     }
+    Ok(())
+}
+
+/// Sizes the global worker pool.
+fn set_threads(threads: Option<usize>) -> CliResult {
+    if let Some(n) = threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()?;
+    }
+    Ok(())
+}
+
+/// `born generate`.
+fn generate(
+    model: &Path,
+    prompt: &str,
+    params: SamplingParams,
+    draft: Option<&Path>,
+    draft_tokens: usize,
+) -> CliResult {
+    let lm = LanguageModel::load(model)?;
+    let draft = draft.map(LanguageModel::load).transpose()?;
+    let mut generator = TextGenerator::new(&lm, params);
+    if let Some(d) = &draft {
+        generator = generator.with_draft(d, draft_tokens);
+    }
+    let mut out = std::io::stdout().lock();
+    out.write_all(prompt.as_bytes())?;
+    out.flush()?;
+    let stats = generator.generate_with(prompt, |piece| {
+        out.write_all(piece.as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(|e| born::Error::io("writing to stdout", e))
+    })?;
+    writeln!(out)?;
+    eprintln!("{stats}");
+    Ok(())
+}
+
+/// `born convert`.
+fn convert(input: &Path, output: &Path, ggml_type: &str) -> CliResult {
+    let notes = if input.is_dir() {
+        let ty = GgmlType::from_name(&ggml_type.to_uppercase())
+            .ok_or_else(|| format!("unknown type {ggml_type:?} (F32, F16, Q8_0, Q4_0, Q4_K)"))?;
+        born::llm::convert::hf_dir_to_gguf(input, output, ty)?
+    } else {
+        born::llm::convert::gguf_to_hf_dir(input, output)?
+    };
+    for n in notes {
+        eprintln!("note: {n}");
+    }
+    eprintln!("wrote {}", output.display());
+    Ok(())
+}
+
+/// `born bench`: prefill and decode speed on synthetic token ids.
+fn bench(model: &Path, prompt_tokens: usize, decode_tokens: usize) -> CliResult {
+    let m = born::llm::language_model::load_network(model)?;
+    let vocab = m.config().vocab_size as u32;
+    let prompt: Vec<u32> = (0..prompt_tokens.max(1) as u32)
+        .map(|i| (i * 7919 + 13) % vocab)
+        .collect();
+    let mut cache = m.new_cache(prompt.len() + decode_tokens + 1);
+    let t0 = std::time::Instant::now();
+    let mut logits = m.forward(&prompt, &mut cache, LogitsFor::Last)?;
+    let prefill = t0.elapsed().as_secs_f64();
+    let t0 = std::time::Instant::now();
+    for _ in 0..decode_tokens {
+        let next = born::llm::sampling::argmax(&logits);
+        logits = m.forward(&[next], &mut cache, LogitsFor::Last)?;
+    }
+    let decode = t0.elapsed().as_secs_f64();
+    let c = m.config();
+    println!(
+        "model: {} ({} layers, hidden {}, vocab {}), {} threads",
+        model.display(),
+        c.n_layers,
+        c.hidden_size,
+        c.vocab_size,
+        rayon::current_num_threads()
+    );
+    println!(
+        "prefill: {} tokens in {prefill:.3} s = {:.2} tok/s",
+        prompt.len(),
+        prompt.len() as f64 / prefill
+    );
+    println!(
+        "decode: {decode_tokens} tokens in {decode:.3} s = {:.2} tok/s",
+        decode_tokens as f64 / decode.max(1e-9)
+    );
     Ok(())
 }

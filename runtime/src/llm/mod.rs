@@ -1,3 +1,30 @@
-//! The LLM pipeline: tokenizers (and later models, sampling and generation).
+//! The LLM pipeline: tokenizers, Llama-family models from GGUF and Hugging Face files,
+//! sampling, streaming generation and speculative decoding.
 
+pub mod attention;
+pub mod config;
+pub mod convert;
+mod errors;
+pub mod generator;
+pub mod kv_cache;
+pub mod language_model;
+pub mod linear;
+pub mod llama;
+pub mod names;
+pub mod ops;
+pub mod rope;
+pub mod sampling;
+mod speculative;
+mod stop;
 pub mod tokenizer;
+pub mod weights;
+
+#[cfg(test)]
+mod tests;
+
+pub use config::{Llama3RopeScaling, LlamaConfig, RopeLayout};
+pub use generator::{Generation, GenerationStats, TextGenerator};
+pub use kv_cache::KvCache;
+pub use language_model::LanguageModel;
+pub use llama::{LlamaModel, LogitsFor};
+pub use sampling::{Sampler, SamplingParams};
