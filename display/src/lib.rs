@@ -38,7 +38,6 @@ pub mod prelude {
     pub use crate::displayable::Displayable;
     pub use crate::handle::{clear_output, display, DisplayHandle};
     pub use crate::html::Html;
-    pub use crate::{input, input_password};
     pub use crate::live_plot::LivePlot;
     pub use crate::markdown::Markdown;
     pub use crate::mime_bundle::MimeBundle;
@@ -49,4 +48,5 @@ pub mod prelude {
     pub use crate::svg::Svg;
     pub use crate::tensor::{TensorDisplay, TensorView};
     pub use crate::text_stream::TextStream;
+    pub use crate::{input, input_password};
 }

@@ -81,11 +81,15 @@ mod tests {
     #[test]
     fn display_envelope_decodes() {
         let line = "\u{1e}BORN {\"type\":\"display\",\"display_id\":\"d1\",\"data\":{\"text/plain\":\"x\"}}";
-        let StdoutLine::Envelope(Envelope::Display {
-            display_id,
-            data,
-            metadata,
-        }) = classify(line)
+        let StdoutLine::Envelope {
+            before: "",
+            envelope:
+                Envelope::Display {
+                    display_id,
+                    data,
+                    metadata,
+                },
+        } = classify(line)
         else {
             panic!("expected a display envelope");
         };
@@ -105,9 +109,12 @@ mod tests {
         );
         assert_eq!(
             classify("\u{1e}BORN {\"type\":\"panic\",\"message\":\"boom\"}"),
-            StdoutLine::Envelope(Envelope::Panic {
-                message: "boom".into()
-            })
+            StdoutLine::Envelope {
+                before: "",
+                envelope: Envelope::Panic {
+                    message: "boom".into()
+                }
+            }
         );
     }
 

@@ -12,6 +12,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 OUT = ROOT / "tests" / "out" / "notebooks"
 
+# The training tutorial runs the same code on a part of MNIST, to keep the suite short.
+os.environ.setdefault("BORN_MNIST_SUBSET", "6000")
+os.environ.setdefault("BORN_MNIST_EPOCHS", "1")
+
 
 class RecordingClient(NotebookClient):
     """Counts the live display updates that arrive while cells run."""
