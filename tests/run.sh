@@ -28,4 +28,7 @@ step "kernelspec and warm runtime template"
 "$TARGET_DIR/release/born-kernel" install --prefix "$VENV"
 
 step "kernel and notebook tests"
+# A fresh Jupyter data directory per run: the kernel's history starts empty.
+export JUPYTER_DATA_DIR="$ROOT/tests/out/jupyter-data"
+rm -rf "$JUPYTER_DATA_DIR"
 "$VENV/bin/python" -m pytest tests -v -p no:cacheprovider

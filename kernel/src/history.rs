@@ -48,9 +48,7 @@ impl History {
 
     /// The default location: `<jupyter data dir>/born/history.jsonl`.
     pub fn default_path() -> Option<PathBuf> {
-        jupyter_zmq_client::user_data_dir()
-            .ok()
-            .map(|dir| dir.join("born").join("history.jsonl"))
+        crate::paths::jupyter_data_dir().map(|dir| dir.join("born").join("history.jsonl"))
     }
 
     /// Records an executed cell with its execution count and plain-text result.

@@ -26,7 +26,7 @@ pub enum Destination {
 impl Destination {
     fn kernels_dir(&self) -> anyhow::Result<PathBuf> {
         let data_dir = match self {
-            Destination::User => jupyter_zmq_client::user_data_dir()
+            Destination::User => crate::paths::jupyter_data_dir()
                 .context("finding the user's Jupyter data directory")?,
             Destination::SysPrefix => python_sys_prefix()?.join("share").join("jupyter"),
             Destination::Prefix(dir) => dir.join("share").join("jupyter"),

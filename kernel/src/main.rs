@@ -13,6 +13,7 @@ mod iopub;
 mod is_complete;
 mod lab;
 mod output;
+mod paths;
 mod replay;
 mod server;
 mod shell;

@@ -33,7 +33,7 @@ class BornKernelTests(jkt.KernelTests):
         {"code": "\"born\".len() * 2", "result": "8"},
     ]
     code_display_data = [{"code": DISPLAY_HTML, "mime": "text/html"}]
-    code_history_pattern = "1 +*"
+    code_history_pattern = "1 + 2"
     supported_history_operations = ("tail", "range", "search")
     code_inspect_sample = "std::vec::Vec::new"
     code_clear_output = CLEAR
