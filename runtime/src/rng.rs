@@ -30,6 +30,23 @@ impl Generator {
         }
     }
 
+    /// The generator's whole state, to store in a checkpoint.
+    pub fn state(&self) -> [u64; 4] {
+        self.s
+    }
+
+    /// A generator continuing exactly from a state returned by [`Generator::state`].
+    ///
+    /// The all-zero state is the one xoshiro cannot leave; it is refused.
+    pub fn from_state(state: [u64; 4]) -> crate::Result<Self> {
+        if state == [0; 4] {
+            return Err(crate::Error::msg(
+                "rng::Generator::from_state: the all-zero state is not a valid xoshiro256** state",
+            ));
+        }
+        Ok(Generator { s: state })
+    }
+
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
         let result = self.s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
@@ -87,6 +104,19 @@ pub fn manual_seed(seed: u64) {
     *global().lock().unwrap_or_else(|e| e.into_inner()) = Generator::from_seed(seed);
 }
 
+/// The process-wide generator's state (see [`set_state`]).
+pub fn state() -> [u64; 4] {
+    with_generator(|g| g.state())
+}
+
+/// Continues the process-wide generator from a state taken with [`state`]:
+/// what follows repeats exactly what followed then.
+pub fn set_state(state: [u64; 4]) -> crate::Result<()> {
+    let restored = Generator::from_state(state)?;
+    with_generator(|g| *g = restored);
+    Ok(())
+}
+
 /// Runs `f` with exclusive access to the process-wide generator.
 pub fn with_generator<R>(f: impl FnOnce(&mut Generator) -> R) -> R {
     f(&mut global().lock().unwrap_or_else(|e| e.into_inner()))
@@ -112,6 +142,11 @@ mod tests {
         }
         assert!((s / n as f64).abs() < 0.03);
         assert!((s2 / n as f64 - 1.0).abs() < 0.05);
+        let saved = a.state();
+        let ahead: Vec<u64> = (0..5).map(|_| a.next_u64()).collect();
+        let mut again = Generator::from_state(saved).expect("valid state");
+        assert_eq!((0..5).map(|_| again.next_u64()).collect::<Vec<_>>(), ahead);
+        assert!(Generator::from_state([0; 4]).is_err());
         assert!((0..1000)
             .map(|_| a.int_in(-3, 4))
             .all(|v| (-3..4).contains(&v)));

@@ -4,6 +4,9 @@
 //! Name tensors by owner with a prefix (`model.fc1.weight`,
 //! `optim.fc1.weight.exp_avg`) so one file holds everything a run needs to
 //! resume; [`Checkpoint::with_prefix`] reads one owner's tensors back.
+//! A checkpoint also records the process-wide random generator's state when it
+//! is made, so dropout masks and random initialisations after a resume repeat
+//! those of the uninterrupted run ([`Checkpoint::restore_rng`]).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -26,18 +29,31 @@ pub struct Checkpoint {
     pub tensors: BTreeMap<String, Tensor>,
     /// The optimisation step reached.
     pub step: u64,
-    /// Anything else to restore: epoch, RNG states, hyper-parameters.
+    /// The process-wide generator's state when the checkpoint was made
+    /// (`None` for a checkpoint built with `Default`).
+    pub rng_state: Option<[u64; 4]>,
+    /// Anything else to restore: epoch, data-loader seeds, hyper-parameters.
     pub metadata: Value,
 }
 
 impl Checkpoint {
-    /// An empty checkpoint at step `step`.
+    /// An empty checkpoint at step `step`, holding the process-wide generator's
+    /// state as it is now.
     pub fn new(step: u64) -> Self {
         Self {
             tensors: BTreeMap::new(),
             step,
+            rng_state: Some(crate::rng::state()),
             metadata: Value::Null,
         }
+    }
+
+    /// Continues the process-wide random generator from the recorded state.
+    pub fn restore_rng(&self) -> Result<()> {
+        let state = self.rng_state.ok_or_else(|| {
+            crate::Error::msg("Checkpoint::restore_rng: this checkpoint holds no RNG state")
+        })?;
+        crate::rng::set_state(state)
     }
 
     /// Adds tensors under `prefix` (e.g. `"model."`), replacing any of the same name.
@@ -66,6 +82,7 @@ impl Checkpoint {
             "kind": KIND,
             "version": CHECKPOINT_VERSION,
             "step": self.step,
+            "rng_state": self.rng_state,
             "metadata": self.metadata,
         });
         save_born(path, &self.tensors, &metadata)
@@ -92,6 +109,15 @@ impl Checkpoint {
             .get("step")
             .and_then(Value::as_u64)
             .ok_or_else(|| invalid_file(path, "checkpoint metadata has no integer \"step\""))?;
+        let rng_state = match stored.get("rng_state") {
+            None | Some(Value::Null) => None,
+            Some(value) => Some(rng_state_from_json(value).ok_or_else(|| {
+                invalid_file(
+                    path,
+                    format!("rng_state {value} is not four unsigned 64-bit integers"),
+                )
+            })?),
+        };
         let metadata = stored
             .get_mut("metadata")
             .map(Value::take)
@@ -99,9 +125,17 @@ impl Checkpoint {
         Ok(Self {
             tensors,
             step,
+            rng_state,
             metadata,
         })
     }
+}
+
+/// Reads `[a, b, c, d]` of u64 from checkpoint metadata.
+fn rng_state_from_json(value: &Value) -> Option<[u64; 4]> {
+    let words = value.as_array()?;
+    let words: Vec<u64> = words.iter().map(Value::as_u64).collect::<Option<_>>()?;
+    words.try_into().ok()
 }
 
 #[cfg(test)]
@@ -139,6 +173,29 @@ mod tests {
         );
         let optim = back.with_prefix("optim.");
         assert_eq!(optim["fc.weight.exp_avg"].dims(), &[2, 2]);
+    }
+
+    #[test]
+    fn random_draws_after_restore_repeat_those_after_save() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("rng.born");
+        crate::manual_seed(99);
+        let _ = Tensor::randn(&[3]).expect("randn");
+        Checkpoint::new(5).save(&path).expect("save");
+        let after_save = Tensor::randn(&[4]).expect("randn");
+        crate::manual_seed(1);
+        let back = Checkpoint::load(&path).expect("load");
+        back.restore_rng().expect("restore");
+        let after_restore = Tensor::randn(&[4]).expect("randn");
+        assert_eq!(
+            after_save.to_vec::<f32>().expect("values"),
+            after_restore.to_vec::<f32>().expect("values")
+        );
+        let forged = json!({"kind": KIND, "version": 1, "step": 1, "rng_state": [1, 2, -3, 4]});
+        save_born(&path, std::iter::empty::<(&str, &Tensor)>(), &forged).expect("save");
+        let err = Checkpoint::load(&path).expect_err("bad state").to_string();
+        assert!(err.contains("rng_state"), "{err}");
+        assert!(Checkpoint::default().restore_rng().is_err());
     }
 
     #[test]
