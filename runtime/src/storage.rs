@@ -176,6 +176,31 @@ impl Storage {
         }
     }
 
+    /// Max pooling: the maxima and the u32 position of each in its input plane.
+    pub fn max_pool2d(&self, l: &Layout, win: &Window2d) -> Result<(Self, Self)> {
+        match self {
+            Storage::Cpu(s) => {
+                let (values, argmax) = s.max_pool2d(l, win)?;
+                Ok((Storage::Cpu(values), Storage::Cpu(argmax)))
+            }
+        }
+    }
+
+    /// Adjoint of max pooling: gradients added at the recorded positions.
+    pub fn max_pool2d_backward(
+        &self,
+        l: &Layout,
+        argmax: &Self,
+        al: &Layout,
+        win: &Window2d,
+    ) -> Result<Self> {
+        match (self, argmax) {
+            (Storage::Cpu(g), Storage::Cpu(a)) => {
+                Ok(Storage::Cpu(g.max_pool2d_backward(l, a, al, win)?))
+            }
+        }
+    }
+
     /// Overwrites the view `l` with the view `sl` of `src`.
     pub fn assign(&mut self, l: &Layout, src: &Self, sl: &Layout) -> Result<()> {
         match (self, src) {

@@ -161,6 +161,7 @@ fn input_grads(op: &Op, out: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>>
         }
         Op::Im2Col(_, win) => vec![Some(g.col2im(win)?)],
         Op::Col2Im(_, win) => vec![Some(g.im2col(win)?)],
+        Op::MaxPool2d(_, argmax, win) => vec![Some(g.max_pool2d_backward(argmax, win)?)],
     })
 }
 

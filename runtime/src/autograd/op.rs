@@ -33,6 +33,8 @@ pub(crate) enum Op {
     Cumsum(Tensor, usize),
     Im2Col(Tensor, Window2d),
     Col2Im(Tensor, Window2d),
+    /// input, the u32 position of each maximum in its plane, window.
+    MaxPool2d(Tensor, Tensor, Window2d),
 }
 
 impl Op {
@@ -52,7 +54,8 @@ impl Op {
             | Op::Gather(x, _, _)
             | Op::Cumsum(x, _)
             | Op::Im2Col(x, _)
-            | Op::Col2Im(x, _) => vec![x],
+            | Op::Col2Im(x, _)
+            | Op::MaxPool2d(x, _, _) => vec![x],
             Op::Binary(a, b, _) | Op::Matmul(a, b) => vec![a, b],
             Op::Where(_, t, f) => vec![t, f],
             Op::ScatterAdd(x, _, s, _) => vec![x, s],

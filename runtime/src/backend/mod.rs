@@ -323,10 +323,23 @@ pub trait BackendStorage: Sized {
     ) -> Result<Self>;
     /// Concatenation along `dim` of views that agree on every other dimension.
     fn cat(parts: &[(&Self, &Layout)], dim: usize) -> Result<Self>;
-    /// Unfolds sliding windows of an `[n, c, h, w]` view into `[n, oh*ow, c*kh*kw]`.
+    /// Unfolds sliding windows of an `[n, c, h, w]` view into `[n, c*kh*kw, oh*ow]`
+    /// (PyTorch's `unfold` layout: a row per kernel tap, a column per output position).
     fn im2col(&self, l: &Layout, win: &Window2d) -> Result<Self>;
-    /// Adjoint of `im2col`: sums `[n, oh*ow, c*kh*kw]` columns back into `[n, c, h, w]`.
+    /// Adjoint of `im2col`: sums `[n, c*kh*kw, oh*ow]` columns back into `[n, c, h, w]`.
     fn col2im(&self, l: &Layout, win: &Window2d) -> Result<Self>;
+    /// Max pooling of an `[n, c, h, w]` view: the maxima `[n, c, oh, ow]` and, as u32,
+    /// the flat position `y * w + x` in its plane of each maximum (first on ties).
+    fn max_pool2d(&self, l: &Layout, win: &Window2d) -> Result<(Self, Self)>;
+    /// Adjoint of `max_pool2d`: adds the `[n, c, oh, ow]` gradient view at the
+    /// positions `argmax` names, giving `[n, c, h, w]`.
+    fn max_pool2d_backward(
+        &self,
+        l: &Layout,
+        argmax: &Self,
+        al: &Layout,
+        win: &Window2d,
+    ) -> Result<Self>;
     /// Overwrites the elements of the view `l` with a same-shape view of `src`.
     fn assign(&mut self, l: &Layout, src: &Self, sl: &Layout) -> Result<()>;
 }

@@ -1,4 +1,5 @@
-//! Convolutions (im2col + gemm) and pooling, differentiable through their building blocks.
+//! Convolutions (im2col + gemm) and pooling (a max-pooling kernel; average pooling
+//! through im2col), differentiable.
 
 use super::Tensor;
 use crate::autograd::Op;
@@ -8,11 +9,11 @@ use crate::{Error, Result, Shape};
 type Pair = (usize, usize);
 
 impl Tensor {
-    /// Unfolds sliding windows of `[n, c, h, w]` into `[n, oh*ow, c*kh*kw]`.
+    /// Unfolds sliding windows of `[n, c, h, w]` into `[n, c*kh*kw, oh*ow]`.
     pub(crate) fn im2col(&self, win: &Window2d) -> Result<Tensor> {
         let storage = self.storage().im2col(self.layout(), win)?;
         let (oh, ow) = win.out_hw();
-        let shape = Shape::from((win.n, oh * ow, win.c * win.kernel.0 * win.kernel.1));
+        let shape = Shape::from((win.n, win.c * win.kernel.0 * win.kernel.1, oh * ow));
         let tracked = Tensor::track(&[self], || Op::Im2Col(self.clone(), *win));
         Ok(Tensor::from_storage(storage, shape, tracked))
     }
@@ -23,6 +24,28 @@ impl Tensor {
         let shape = Shape::from((win.n, win.c, win.h, win.w));
         let tracked = Tensor::track(&[self], || Op::Col2Im(self.clone(), *win));
         Ok(Tensor::from_storage(storage, shape, tracked))
+    }
+
+    /// Max pooling with the window `win`, recording the position of each maximum.
+    fn max_pool2d_window(&self, win: &Window2d) -> Result<Tensor> {
+        let (values, argmax) = self.storage().max_pool2d(self.layout(), win)?;
+        let (oh, ow) = win.out_hw();
+        let shape = Shape::from((win.n, win.c, oh, ow));
+        let argmax = Tensor::from_storage(argmax, shape.clone(), None);
+        let tracked = Tensor::track(&[self], || Op::MaxPool2d(self.clone(), argmax, *win));
+        Ok(Tensor::from_storage(values, shape, tracked))
+    }
+
+    /// Adjoint of max pooling: `self` (`[n, c, oh, ow]`) added at the maxima's positions.
+    pub(crate) fn max_pool2d_backward(&self, argmax: &Tensor, win: &Window2d) -> Result<Tensor> {
+        let storage = self.storage().max_pool2d_backward(
+            self.layout(),
+            &argmax.storage(),
+            argmax.layout(),
+            win,
+        )?;
+        let shape = Shape::from((win.n, win.c, win.h, win.w));
+        Ok(Tensor::from_storage(storage, shape, None))
     }
 
     fn window(
@@ -115,22 +138,24 @@ impl Tensor {
         }
         let (oh, ow) = win.out_hw();
         let og = o / groups;
-        let mut outs = Vec::with_capacity(groups);
-        for g in 0..groups {
+        // [og, c*kh*kw] weights times [n, c*kh*kw, oh*ow] columns: NCHW output directly.
+        let group_out = |g: usize| -> Result<Tensor> {
             let xg = if groups == 1 {
                 self.clone()
             } else {
                 self.narrow(1, g * cg, cg)?
             };
             let cols = xg.im2col(&Window2d { c: cg, ..win })?;
-            let cols = cols.reshape((win.n * oh * ow, cg * kh * kw))?;
             let wg = weight.narrow(0, g * og, og)?.reshape((og, cg * kh * kw))?;
-            outs.push(cols.matmul(&wg.t()?)?);
-        }
-        let out = Tensor::cat(&outs, 1)?
-            .reshape((win.n, oh * ow, o))?
-            .transpose(1, 2)?
-            .reshape((win.n, o, oh, ow))?;
+            wg.matmul(&cols)
+        };
+        let out = if groups == 1 {
+            group_out(0)?
+        } else {
+            let outs = (0..groups).map(group_out).collect::<Result<Vec<_>>>()?;
+            Tensor::cat(&outs, 1)?
+        };
+        let out = out.reshape((win.n, o, oh, ow))?;
         match bias {
             None => Ok(out),
             Some(b) => {
@@ -217,6 +242,9 @@ impl Tensor {
                 format!("padding {padding} must be at most half the kernel size {kernel}"),
             ));
         }
+        if max {
+            return self.max_pool2d_window(&win);
+        }
         let (oh, ow) = win.out_hw();
         let planes = self.reshape((win.n * win.c, 1, win.h, win.w))?;
         let cols = planes.im2col(&Window2d {
@@ -224,12 +252,7 @@ impl Tensor {
             c: 1,
             ..win
         })?;
-        let pooled = if max {
-            cols.max(2, false)?
-        } else {
-            cols.mean(2, false)?
-        };
-        pooled.reshape((win.n, win.c, oh, ow))
+        cols.mean(1, false)?.reshape((win.n, win.c, oh, ow))
     }
 
     /// Max pooling over `kernel x kernel` windows of `[n, c, h, w]` (padding reads -inf).

@@ -1,143 +1,116 @@
 //! Sliding-window unfolding (im2col) and its adjoint (col2im) for convolution and pooling.
 
 use super::alloc::output_vec;
-use super::map::{copy_view, PAR_THRESHOLD};
+use super::map::{contiguous_view, PAR_THRESHOLD};
 use crate::backend::Window2d;
 use crate::Layout;
 use rayon::prelude::*;
 
-/// Input coordinate read by output position `o` and kernel tap `k`, if inside the input.
-#[inline(always)]
-fn source(o: usize, k: usize, stride: usize, dil: usize, pad: usize, size: usize) -> Option<usize> {
-    (o * stride + k * dil)
-        .checked_sub(pad)
-        .filter(|&i| i < size)
+/// For each output coordinate `o` and kernel tap `k` (at `o * k_len + k`), the input
+/// coordinate it reads, or `usize::MAX` where the tap falls in the padding.
+pub(super) fn source_table(
+    out_len: usize,
+    k_len: usize,
+    stride: usize,
+    dil: usize,
+    pad: usize,
+    size: usize,
+) -> Vec<usize> {
+    (0..out_len)
+        .flat_map(|o| {
+            (0..k_len).map(move |k| {
+                (o * stride + k * dil)
+                    .checked_sub(pad)
+                    .filter(|&i| i < size)
+                    .unwrap_or(usize::MAX)
+            })
+        })
+        .collect()
 }
 
-/// The kernel taps `lo..hi` of an undilated window at output `o` that fall inside the input.
-#[inline(always)]
-fn tap_range(o: usize, k: usize, stride: usize, pad: usize, size: usize) -> (usize, usize) {
-    let start = o * stride;
-    let lo = pad.saturating_sub(start).min(k);
-    let hi = (size + pad).saturating_sub(start).min(k).max(lo);
-    (lo, hi)
-}
-
-/// Unfolds `[n, c, h, w]` into `[n, oh*ow, c*kh*kw]`, reading `pad` outside the input.
+/// Unfolds `[n, c, h, w]` into `[n, c*kh*kw, oh*ow]` (the layout of PyTorch's `unfold`):
+/// row `(ci, ky, kx)` holds, for every output position, the input value under that
+/// kernel tap, or `pad` outside the input.
 pub fn im2col<T: Copy + Send + Sync + Default>(
     src: &[T],
     l: &Layout,
     win: &Window2d,
     pad: T,
 ) -> Vec<T> {
-    let x = copy_view(src, l);
+    let x = contiguous_view(src, l);
     let (oh, ow) = win.out_hw();
     let (kh, kw) = win.kernel;
-    let cols = win.c * kh * kw;
-    let mut out = output_vec::<T>(win.n * oh * ow * cols);
-    let row_len = ow * cols;
-    let fill = |r: usize, dst: &mut [T]| {
-        let (b, oy) = (r / oh, r % oh);
-        for ox in 0..ow {
-            let cell = &mut dst[ox * cols..(ox + 1) * cols];
-            let (lo, hi) = tap_range(ox, kw, win.stride.1, win.padding.1, win.w);
-            for ci in 0..win.c {
-                let plane = &x[(b * win.c + ci) * win.h * win.w..];
-                for ky in 0..kh {
-                    let iy = source(oy, ky, win.stride.0, win.dilation.0, win.padding.0, win.h);
-                    let taps = &mut cell[(ci * kh + ky) * kw..(ci * kh + ky + 1) * kw];
-                    match iy {
-                        Some(y) if win.dilation.1 == 1 => {
-                            // Undilated taps read one contiguous run of the input row.
-                            taps[..lo].fill(pad);
-                            taps[hi..].fill(pad);
-                            if lo < hi {
-                                let x0 = y * win.w + ox * win.stride.1 + lo - win.padding.1;
-                                taps[lo..hi].copy_from_slice(&plane[x0..x0 + hi - lo]);
-                            }
+    let ys = source_table(oh, kh, win.stride.0, win.dilation.0, win.padding.0, win.h);
+    let xs = source_table(ow, kw, win.stride.1, win.dilation.1, win.padding.1, win.w);
+    let (plane, positions) = (win.h * win.w, oh * ow);
+    let mut out = output_vec::<T>(win.n * win.c * kh * kw * positions);
+    // One task per (batch, channel): its kh*kw rows read one input plane.
+    let fill = |(bc, rows): (usize, &mut [T])| {
+        let input = &x[bc * plane..][..plane];
+        for (tap, row) in rows.chunks_exact_mut(positions.max(1)).enumerate() {
+            let (ky, kx) = (tap / kw, tap % kw);
+            for (oy, dst) in row.chunks_exact_mut(ow.max(1)).enumerate() {
+                let y = ys[oy * kh + ky];
+                match input.get(y.wrapping_mul(win.w)..) {
+                    Some(line) => {
+                        for (d, &xx) in dst.iter_mut().zip(xs.iter().skip(kx).step_by(kw)) {
+                            *d = line.get(xx).copied().unwrap_or(pad);
                         }
-                        Some(y) => {
-                            for (kx, t) in taps.iter_mut().enumerate() {
-                                let ix = source(
-                                    ox,
-                                    kx,
-                                    win.stride.1,
-                                    win.dilation.1,
-                                    win.padding.1,
-                                    win.w,
-                                );
-                                *t = ix.map_or(pad, |xx| plane[y * win.w + xx]);
-                            }
-                        }
-                        None => taps.fill(pad),
                     }
+                    None => dst.iter_mut().for_each(|d| *d = pad),
                 }
             }
         }
     };
+    let per_plane = (kh * kw * positions).max(1);
     if out.len() < PAR_THRESHOLD {
-        for (r, dst) in out.chunks_mut(row_len.max(1)).enumerate() {
-            fill(r, dst);
-        }
+        out.chunks_mut(per_plane).enumerate().for_each(fill);
     } else {
-        out.par_chunks_mut(row_len.max(1))
-            .enumerate()
-            .for_each(|(r, dst)| fill(r, dst));
+        out.par_chunks_mut(per_plane).enumerate().for_each(fill);
     }
     out
 }
 
-/// Sums `[n, oh*ow, c*kh*kw]` columns back into `[n, c, h, w]` (adjoint of `im2col`).
+/// Sums `[n, c*kh*kw, oh*ow]` columns back into `[n, c, h, w]` (adjoint of `im2col`).
 pub fn col2im<T: Copy + Send + Sync + Default>(
     src: &[T],
     l: &Layout,
     win: &Window2d,
     add: impl Fn(T, T) -> T + Sync,
 ) -> Vec<T> {
-    let cols_data = copy_view(src, l);
+    let cols = contiguous_view(src, l);
     let (oh, ow) = win.out_hw();
     let (kh, kw) = win.kernel;
-    let cols = win.c * kh * kw;
-    let plane = win.h * win.w;
+    let ys = source_table(oh, kh, win.stride.0, win.dilation.0, win.padding.0, win.h);
+    let xs = source_table(ow, kw, win.stride.1, win.dilation.1, win.padding.1, win.w);
+    let (plane, positions) = (win.h * win.w, oh * ow);
+    let per_plane = kh * kw * positions;
     let mut out = output_vec::<T>(win.n * win.c * plane);
     // Each (batch, channel) plane is written by one task only.
-    out.par_chunks_mut(plane.max(1))
-        .enumerate()
-        .for_each(|(bc, dst)| {
-            let (b, ci) = (bc / win.c, bc % win.c);
-            for oy in 0..oh {
-                for ox in 0..ow {
-                    let cell = &cols_data[((b * oh + oy) * ow + ox) * cols + ci * kh * kw..];
-                    let (lo, hi) = tap_range(ox, kw, win.stride.1, win.padding.1, win.w);
-                    for ky in 0..kh {
-                        let Some(y) =
-                            source(oy, ky, win.stride.0, win.dilation.0, win.padding.0, win.h)
-                        else {
-                            continue;
-                        };
-                        let taps = &cell[ky * kw..(ky + 1) * kw];
-                        if win.dilation.1 == 1 {
-                            // Undilated taps write one contiguous run of the output row.
-                            if lo < hi {
-                                let x0 = y * win.w + ox * win.stride.1 + lo - win.padding.1;
-                                for (d, &t) in dst[x0..x0 + hi - lo].iter_mut().zip(&taps[lo..hi]) {
-                                    *d = add(*d, t);
-                                }
-                            }
-                            continue;
-                        }
-                        for (kx, &t) in taps.iter().enumerate() {
-                            if let Some(xx) =
-                                source(ox, kx, win.stride.1, win.dilation.1, win.padding.1, win.w)
-                            {
-                                let d = &mut dst[y * win.w + xx];
-                                *d = add(*d, t);
-                            }
-                        }
+    let gather = |(bc, dst): (usize, &mut [T])| {
+        let rows = &cols[bc * per_plane..][..per_plane];
+        for (tap, row) in rows.chunks_exact(positions.max(1)).enumerate() {
+            let (ky, kx) = (tap / kw, tap % kw);
+            for (oy, values) in row.chunks_exact(ow.max(1)).enumerate() {
+                let y = ys[oy * kh + ky];
+                let Some(line) = dst.get_mut(y.wrapping_mul(win.w)..) else {
+                    continue;
+                };
+                for (&v, &xx) in values.iter().zip(xs.iter().skip(kx).step_by(kw)) {
+                    if let Some(d) = line.get_mut(xx) {
+                        *d = add(*d, v);
                     }
                 }
             }
-        });
+        }
+    };
+    if out.len() < PAR_THRESHOLD {
+        out.chunks_mut(plane.max(1)).enumerate().for_each(gather);
+    } else {
+        out.par_chunks_mut(plane.max(1))
+            .enumerate()
+            .for_each(gather);
+    }
     out
 }
 
@@ -164,12 +137,23 @@ mod tests {
         let x: Vec<f32> = (1..=9).map(|v| v as f32).collect();
         let win = window(3, 3, 2, 1, 0);
         let cols = im2col(&x, &Layout::contiguous((1, 1, 3, 3)), &win, 0.0);
+        // rows are the taps (0,0), (0,1), (1,0), (1,1); columns the 4 output positions
         assert_eq!(
             cols,
             vec![1., 2., 4., 5., 2., 3., 5., 6., 4., 5., 7., 8., 5., 6., 8., 9.]
         );
         let back = col2im(&cols, &Layout::contiguous((1, 4, 4)), &win, |a, b| a + b);
         assert_eq!(back, vec![1., 4., 3., 8., 20., 12., 7., 16., 9.]);
+    }
+
+    #[test]
+    fn unfold_rows_are_taps_and_columns_positions() {
+        let x = [1.0f32, 2., 3., 4., 5., 6.];
+        let win = window(2, 3, 2, 1, 0);
+        let cols = im2col(&x, &Layout::contiguous((1, 1, 2, 3)), &win, 0.0);
+        assert_eq!(cols, vec![1., 2., 2., 3., 4., 5., 5., 6.]);
+        let back = col2im(&cols, &Layout::contiguous((1, 4, 2)), &win, |a, b| a + b);
+        assert_eq!(back, vec![1., 4., 3., 4., 10., 6.]);
     }
 
     #[test]

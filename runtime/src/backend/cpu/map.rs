@@ -145,6 +145,13 @@ fn access<'a, T: Copy>(src: &'a [T], l: &Layout) -> Access<'a, T> {
     Access::Strided
 }
 
+/// The block repeated forever, starting at flat position `start` of the repetition.
+fn cycle_from<T>(block: &[T], start: usize) -> impl Iterator<Item = &T> {
+    block[start % block.len()..]
+        .iter()
+        .chain(block.iter().cycle())
+}
+
 /// `f` applied pairwise to two views of the same shape, in row-major order.
 pub fn binary_map<T, U, F>(a: &[T], al: &Layout, b: &[T], bl: &Layout, f: F) -> Vec<U>
 where
@@ -180,13 +187,13 @@ where
                 }
             }
             (Access::Slice(x), Access::Repeated(y)) => {
-                for (i, (o, &x)) in o.iter_mut().zip(&x[base..end]).enumerate() {
-                    *o = f(x, y[(base + i) % y.len()]);
+                for ((o, &x), &y) in o.iter_mut().zip(&x[base..end]).zip(cycle_from(y, base)) {
+                    *o = f(x, y);
                 }
             }
             (Access::Repeated(x), Access::Slice(y)) => {
-                for (i, (o, &y)) in o.iter_mut().zip(&y[base..end]).enumerate() {
-                    *o = f(x[(base + i) % x.len()], y);
+                for ((o, &y), &x) in o.iter_mut().zip(&y[base..end]).zip(cycle_from(x, base)) {
+                    *o = f(x, y);
                 }
             }
             _ => unreachable!("strided operands are handled row by row"),

@@ -8,6 +8,7 @@ mod fast_math;
 mod index;
 mod map;
 mod matmul;
+mod pool;
 mod reduce;
 mod unary;
 
@@ -502,6 +503,49 @@ impl BackendStorage for CpuStorage {
             CpuStorage::F16(v) => CpuStorage::F16(conv::col2im(v, l, win, |a, b| a + b)),
             CpuStorage::BF16(v) => CpuStorage::BF16(conv::col2im(v, l, win, |a, b| a + b)),
             _ => return Err(self.unsupported("col2im")),
+        })
+    }
+
+    fn max_pool2d(&self, l: &Layout, win: &Window2d) -> Result<(Self, Self)> {
+        if let Some(v) = self.half_as_f32(l) {
+            let (values, argmax) = pool::max_pool2d(&v, &Layout::contiguous(l.shape()), win);
+            return Ok((self.f32_to_same_half(values), CpuStorage::U32(argmax)));
+        }
+        let (values, argmax) = match self {
+            CpuStorage::F32(v) => {
+                let (values, argmax) = pool::max_pool2d(v, l, win);
+                (CpuStorage::F32(values), argmax)
+            }
+            CpuStorage::F64(v) => {
+                let (values, argmax) = pool::max_pool2d(v, l, win);
+                (CpuStorage::F64(values), argmax)
+            }
+            _ => return Err(self.unsupported("max_pool2d")),
+        };
+        Ok((values, CpuStorage::U32(argmax)))
+    }
+
+    fn max_pool2d_backward(
+        &self,
+        l: &Layout,
+        argmax: &Self,
+        al: &Layout,
+        win: &Window2d,
+    ) -> Result<Self> {
+        let CpuStorage::U32(at) = argmax else {
+            return Err(Error::invalid(
+                "max_pool2d_backward",
+                format!("argmax must be u32, got {}", argmax.dtype()),
+            ));
+        };
+        if let Some(g) = self.half_as_f32(l) {
+            let c = Layout::contiguous(l.shape());
+            return Ok(self.f32_to_same_half(pool::max_pool2d_backward(&g, &c, at, al, win)));
+        }
+        Ok(match self {
+            CpuStorage::F32(g) => CpuStorage::F32(pool::max_pool2d_backward(g, l, at, al, win)),
+            CpuStorage::F64(g) => CpuStorage::F64(pool::max_pool2d_backward(g, l, at, al, win)),
+            _ => return Err(self.unsupported("max_pool2d_backward")),
         })
     }
 

@@ -94,22 +94,66 @@ fn fold_slice<T: Arith>(s: &[T], op: ReduceOp) -> (T, usize) {
 /// Reduces `dims` of the view; the output is contiguous in the keepdim shape.
 pub fn reduce<T: Arith>(src: &[T], l: &Layout, dims: &[usize], op: ReduceOp) -> Reduced<T> {
     let rank = l.shape().rank();
+    let value_op = !matches!(op, ReduceOp::ArgMax | ReduceOp::ArgMin);
+    // Of a contiguous view, reduce the trailing reduced dims first (contiguous runs),
+    // then the rest on the smaller result: e.g. a bias gradient sums [n, c, h, w]
+    // over (h, w) and then over n instead of walking strided runs.
+    let trailing = (0..rank).rev().take_while(|d| dims.contains(d)).count();
+    if value_op && trailing > 0 && trailing < dims.len() && l.contiguous_range().is_some() {
+        let inner: Vec<usize> = (rank - trailing..rank).collect();
+        let Reduced::Values(partial) = reduce(src, l, &inner, op) else {
+            unreachable!("value reductions give values")
+        };
+        let outer: Vec<usize> = dims
+            .iter()
+            .copied()
+            .filter(|d| !inner.contains(d))
+            .collect();
+        return reduce(
+            &partial,
+            &Layout::contiguous(&l.dims()[..rank - trailing]),
+            &outer,
+            op,
+        );
+    }
+    let leading = (0..rank).take_while(|d| dims.contains(d)).count();
+    if value_op && leading == dims.len() && leading < rank {
+        if let Some((start, end)) = l.contiguous_range() {
+            let rows = l.dims()[leading..].iter().product::<usize>();
+            return Reduced::Values(reduce_leading(&src[start..end], rows, op));
+        }
+    }
     let kept: Vec<usize> = (0..rank).filter(|d| !dims.contains(d)).collect();
     let perm: Vec<usize> = kept.iter().chain(dims.iter()).copied().collect();
     let pl = l.permute(&perm);
     let run: usize = dims.iter().map(|&d| l.dims()[d]).product();
     let outs: usize = kept.iter().map(|&d| l.dims()[d]).product();
     let contiguous = pl.contiguous_range();
+    let parallel = outs * run >= PAR_THRESHOLD && outs > 1;
+    let min_len = (PAR_CHUNK / run.max(1)).max(1);
+    if let (true, Some((start, _)), true) = (value_op, contiguous, run > 0) {
+        // Contiguous runs straight into the output, without index bookkeeping.
+        let runs = &src[start..start + outs * run];
+        let values = if parallel {
+            runs.par_chunks(run)
+                .with_min_len(min_len)
+                .map(|r| fold_slice(r, op).0)
+                .collect()
+        } else {
+            runs.chunks(run).map(|r| fold_slice(r, op).0).collect()
+        };
+        return Reduced::Values(values);
+    }
     let one = |o: usize| -> (T, usize) {
         match contiguous {
             Some((start, _)) => fold_slice(&src[start + o * run..start + (o + 1) * run], op),
             None => fold_run(pl.offsets_from(o * run).take(run).map(|i| src[i]), op),
         }
     };
-    let results: Vec<(T, usize)> = if outs * run >= PAR_THRESHOLD && outs > 1 {
+    let results: Vec<(T, usize)> = if parallel {
         (0..outs)
             .into_par_iter()
-            .with_min_len((PAR_CHUNK / run.max(1)).max(1))
+            .with_min_len(min_len)
             .map(one)
             .collect()
     } else {
@@ -121,6 +165,49 @@ pub fn reduce<T: Arith>(src: &[T], l: &Layout, dims: &[usize], op: ReduceOp) -> 
         }
         _ => Reduced::Values(results.into_iter().map(|r| r.0).collect()),
     }
+}
+
+/// Folds the rows of a contiguous `[outer, row]` buffer elementwise into one row:
+/// a reduction over leading dimensions (e.g. the batch) as vector operations.
+fn reduce_leading<T: Arith>(data: &[T], row: usize, op: ReduceOp) -> Vec<T> {
+    if row == 0 || data.is_empty() {
+        let empty = if op == ReduceOp::Prod {
+            T::one()
+        } else {
+            T::zero()
+        };
+        return vec![empty; row];
+    }
+    match op {
+        ReduceOp::Sum => fold_rows(data, row, T::add),
+        ReduceOp::Prod => fold_rows(data, row, T::mul),
+        ReduceOp::Max => fold_rows(data, row, max_nan),
+        ReduceOp::Min => fold_rows(data, row, min_nan),
+        ReduceOp::ArgMax | ReduceOp::ArgMin => unreachable!("index reductions fold runs"),
+    }
+}
+
+/// `combine` folded down the columns of a non-empty contiguous `[outer, row]` buffer.
+fn fold_rows<T: Arith>(data: &[T], row: usize, combine: impl Fn(T, T) -> T + Sync) -> Vec<T> {
+    let mut acc = data[..row].to_vec();
+    let fold_columns = |first: usize, acc: &mut [T]| {
+        for src_row in data.chunks_exact(row).skip(1) {
+            let columns = &src_row[first..first + acc.len()];
+            for (a, &x) in acc.iter_mut().zip(columns) {
+                *a = combine(*a, x);
+            }
+        }
+    };
+    if data.len() < PAR_THRESHOLD {
+        fold_columns(0, &mut acc);
+    } else {
+        let outer = data.len() / row;
+        let columns_per_task = (PAR_CHUNK / outer).clamp(64, row.max(64));
+        acc.par_chunks_mut(columns_per_task)
+            .enumerate()
+            .for_each(|(c, part)| fold_columns(c * columns_per_task, part));
+    }
+    acc
 }
 
 /// Softmax or log-softmax of each row of a contiguous `[rows, cols]` buffer.
