@@ -180,13 +180,13 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("rng.born");
         crate::manual_seed(99);
-        let _ = Tensor::randn(&[3]).expect("randn");
+        let _ = Tensor::randn([3]).expect("randn");
         Checkpoint::new(5).save(&path).expect("save");
-        let after_save = Tensor::randn(&[4]).expect("randn");
+        let after_save = Tensor::randn([4]).expect("randn");
         crate::manual_seed(1);
         let back = Checkpoint::load(&path).expect("load");
         back.restore_rng().expect("restore");
-        let after_restore = Tensor::randn(&[4]).expect("randn");
+        let after_restore = Tensor::randn([4]).expect("randn");
         assert_eq!(
             after_save.to_vec::<f32>().expect("values"),
             after_restore.to_vec::<f32>().expect("values")
