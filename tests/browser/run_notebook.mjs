@@ -62,6 +62,18 @@ async function sessionKernel() {
   return session ? session.kernel : null;
 }
 
+// The kernel of this notebook's session once the server has started one.
+async function waitForSessionKernel(page) {
+  while (Date.now() < deadline) {
+    const kernel = await sessionKernel();
+    if (kernel) {
+      return kernel;
+    }
+    await page.waitForTimeout(POLL_MS);
+  }
+  return null;
+}
+
 // What the notebook's cells and outputs show now.
 async function pageFacts(page) {
   return page.evaluate((path) => {
@@ -181,7 +193,7 @@ try {
   await page
     .locator(".jp-NotebookPanel .jp-KernelName", { hasText: "Born" })
     .waitFor({ timeout: secondsLeft() * 1000 });
-  report.session_kernel_at_start = await sessionKernel();
+  report.session_kernel_at_start = await waitForSessionKernel(page);
   step("kernel selected");
 
   // The file browser takes room the notebook's outputs can use in the screenshot.
