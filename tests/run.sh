@@ -18,6 +18,10 @@ step "python test tools"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/pip" install --quiet --disable-pip-version-check -r tests/requirements.txt
 
+step "browser test tools"
+command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
+npm ci --prefix tests/browser --no-audit --no-fund
+
 step "build"
 cargo build --release --locked --workspace --all-targets
 
