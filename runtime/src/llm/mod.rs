@@ -17,6 +17,7 @@ pub mod sampling;
 mod speculative;
 mod stop;
 pub mod tokenizer;
+pub mod trainable;
 pub mod weights;
 
 #[cfg(test)]
