@@ -77,7 +77,10 @@ mod tests {
     use crate::envelope::capture;
 
     fn tiny_model() -> LanguageModel {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/llm/tiny-llama");
+        let dir = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/llm/tiny-llama"
+        );
         LanguageModel::load(dir).expect("the tiny-llama fixture loads")
     }
 
@@ -116,7 +119,10 @@ mod tests {
         }
         assert_eq!(*texts.last().unwrap(), want);
         let speed = sent[sent.len() - 1]["data"]["text/plain"].as_str().unwrap();
-        assert!(speed.starts_with("24 tokens · ") && speed.contains("tokens/s"), "{speed}");
+        assert!(
+            speed.starts_with("24 tokens · ") && speed.contains("tokens/s"),
+            "{speed}"
+        );
         assert_ne!(&sent[sent.len() - 1]["display_id"], stream_id);
     }
 
