@@ -1,5 +1,6 @@
 //! The LLM pipeline: tokenizers, Llama-family models from GGUF and Hugging Face files,
-//! sampling, streaming generation and speculative decoding.
+//! sampling, streaming generation and speculative decoding; [`trainable`] trains small
+//! ones from text and saves them in those formats.
 
 pub mod attention;
 pub mod config;
