@@ -9,12 +9,14 @@
 //!   [`DisplayHandle`](handle::DisplayHandle) to replace it later, sent to the kernel as
 //!   one stdout line ([`envelope`]). Live views ([`LivePlot`](live_plot::LivePlot),
 //!   [`progress`](progress::progress), [`TextStream`](text_stream::TextStream)) redraw
-//!   through it, a few times a second at most ([`throttle`]).
+//!   through it, a few times a second at most ([`throttle`]);
+//!   [`stream_generate`](generation::stream_generate) streams a language model's text.
 
 pub mod displayable;
 pub mod envelope;
 pub mod error;
 pub mod evcxr;
+pub mod generation;
 pub mod handle;
 pub mod html;
 mod input;
@@ -36,6 +38,7 @@ pub use input::{input, input_password};
 pub mod prelude {
     //! Everything a notebook cell needs in scope.
     pub use crate::displayable::Displayable;
+    pub use crate::generation::{stream_generate, stream_generation, StreamedText};
     pub use crate::handle::{clear_output, display, DisplayHandle};
     pub use crate::html::Html;
     pub use crate::live_plot::LivePlot;

@@ -15,6 +15,9 @@ OUT = ROOT / "tests" / "out" / "notebooks"
 # The training tutorial runs the same code on a part of MNIST, to keep the suite short.
 os.environ.setdefault("BORN_MNIST_SUBSET", "6000")
 os.environ.setdefault("BORN_MNIST_EPOCHS", "1")
+# The language-model tutorial trains for a few steps only; 05 (sorted after 04) loads
+# the files 04 saved.
+os.environ.setdefault("BORN_LM_STEPS", "20")
 
 
 class RecordingClient(NotebookClient):

@@ -5,6 +5,7 @@ pub mod idx;
 pub mod loader;
 pub mod mnist;
 pub mod rng;
+pub mod text;
 pub mod transform;
 
 pub use idx::{read_idx, IdxArray, IdxType};

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use super::config::{LlamaConfig, RopeLayout};
 use super::names::{gguf_to_hf, hf_to_gguf};
 use super::rope::{permute_half_to_interleaved, permute_interleaved_to_half};
+use super::tokenizer::{ChatTemplate, Tokenizer};
 use super::weights::{SafetensorsWeights, TensorSource};
 use crate::io::gguf::{GgufArray, GgufFile, GgufValue, GgufWriter};
 use crate::quant::{quantize, GgmlType};
@@ -80,7 +81,11 @@ pub fn hf_dir_to_gguf(dir: &Path, out: &Path, ty: GgmlType) -> Result<Vec<String
         w.add_tensor(&name, &dims, enc, quantize(enc, &values)?)?;
     }
     match std::fs::read_to_string(dir.join("tokenizer.json")) {
-        Ok(json) => write_tokenizer(&mut w, &json, &mut notes)?,
+        Ok(json) => {
+            if write_tokenizer(&mut w, &json, &mut notes)? {
+                write_special_tokens(&mut w, dir, &json)?;
+            }
+        }
         Err(_) => notes.push("no tokenizer.json: the GGUF file has no tokenizer".into()),
     }
     w.write(out)?;
@@ -114,15 +119,63 @@ fn write_config(w: &mut GgufWriter, arch: &str, c: &LlamaConfig) {
     );
 }
 
-/// `tokenizer.ggml.*` metadata from a byte-level BPE `tokenizer.json`.
-fn write_tokenizer(w: &mut GgufWriter, json: &str, notes: &mut Vec<String>) -> Result<()> {
+/// BOS/EOS ids (`generation_config.json`, else `config.json`), whether BOS is added (as
+/// the `tokenizer.json` does) and the chat template of `tokenizer_config.json`.
+fn write_special_tokens(w: &mut GgufWriter, dir: &Path, tokenizer_json: &str) -> Result<()> {
+    let read_json = |name: &str| -> Result<Option<Value>> {
+        let p = dir.join(name);
+        match std::fs::read_to_string(&p) {
+            Ok(text) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| Error::format(p.display().to_string(), e.to_string())),
+            Err(_) => Ok(None),
+        }
+    };
+    let configs: Vec<Value> = [
+        read_json("generation_config.json")?,
+        read_json("config.json")?,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    for (key, gguf_key) in [
+        ("bos_token_id", "tokenizer.ggml.bos_token_id"),
+        ("eos_token_id", "tokenizer.ggml.eos_token_id"),
+    ] {
+        let id = configs.iter().find_map(|c| match &c[key] {
+            Value::Array(ids) => ids.first().and_then(Value::as_u64),
+            v => v.as_u64(),
+        });
+        if let Some(id) = id.and_then(|id| u32::try_from(id).ok()) {
+            w.set_metadata(gguf_key, GgufValue::U32(id));
+        }
+    }
+    let add_bos = Tokenizer::from_hf_json(tokenizer_json)?
+        .vocab()
+        .special()
+        .add_bos;
+    w.set_metadata("tokenizer.ggml.add_bos_token", GgufValue::Bool(add_bos));
+    if let Some(config) = read_json("tokenizer_config.json")? {
+        if let Some(t) = ChatTemplate::from_hf_config_json(&config.to_string())? {
+            w.set_metadata(
+                "tokenizer.chat_template",
+                GgufValue::String(t.source().to_string()),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `tokenizer.ggml.*` metadata from a byte-level BPE `tokenizer.json`; false when it is
+/// not one (nothing written).
+fn write_tokenizer(w: &mut GgufWriter, json: &str, notes: &mut Vec<String>) -> Result<bool> {
     let v: Value =
         serde_json::from_str(json).map_err(|e| Error::format("tokenizer.json", e.to_string()))?;
     let model = &v["model"];
     let byte_level = json.contains("\"ByteLevel\"");
     if model["type"] != "BPE" || !byte_level {
         notes.push("tokenizer.json is not byte-level BPE: the GGUF file has no tokenizer".into());
-        return Ok(());
+        return Ok(false);
     }
     let vocab = model["vocab"]
         .as_object()
@@ -191,7 +244,7 @@ fn write_tokenizer(w: &mut GgufWriter, json: &str, notes: &mut Vec<String>) -> R
         "tokenizer.ggml.merges",
         GgufValue::Array(GgufArray::String(merges)),
     );
-    Ok(())
+    Ok(true)
 }
 
 /// Writes a GGUF Llama/Qwen2 file as an HF directory (f32 safetensors, `config.json`,
@@ -257,6 +310,20 @@ pub fn gguf_to_hf_dir(path: &Path, dir: &Path) -> Result<Vec<String>> {
         "generation_config.json",
         &json!({"bos_token_id": bos, "eos_token_id": eos}),
     )?;
+    if let Some(template) = m.get_str("tokenizer.chat_template")? {
+        let token = |id: Option<u64>| -> Value {
+            let texts = match m.get_array("tokenizer.ggml.tokens") {
+                Ok(Some(GgufArray::String(t))) => t,
+                _ => return Value::Null,
+            };
+            id.and_then(|i| texts.get(i as usize))
+                .map_or(Value::Null, |t| Value::String(t.clone()))
+        };
+        write(
+            "tokenizer_config.json",
+            &json!({"chat_template": template, "bos_token": token(bos), "eos_token": token(eos)}),
+        )?;
+    }
     match tokenizer_json(&file)? {
         Some(t) => write("tokenizer.json", &t)?,
         None => notes.push("the GGUF tokenizer is not byte-level BPE: no tokenizer.json".into()),

@@ -1,5 +1,6 @@
 //! The LLM pipeline: tokenizers, Llama-family models from GGUF and Hugging Face files,
-//! sampling, streaming generation and speculative decoding.
+//! sampling, streaming generation and speculative decoding; [`trainable`] trains small
+//! ones from text and saves them in those formats.
 
 pub mod attention;
 pub mod config;
@@ -17,6 +18,7 @@ pub mod sampling;
 mod speculative;
 mod stop;
 pub mod tokenizer;
+pub mod trainable;
 pub mod weights;
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ pub use chat_template::{ChatMessage, ChatTemplate};
 pub use codec::{EncodeOptions, Tokenizer};
 pub use error::{Result, TokenizerError};
 pub use pretokenizer::PreTokenizer;
+pub(crate) use pretokenizer::LLAMA3;
 pub use stream::StreamDecoder;
 pub use tiktoken::{TiktokenEncoding, CL100K_PATTERN, O200K_PATTERN};
 pub use token_type::TokenType;
