@@ -1,24 +1,72 @@
 //! Where a tensor's storage lives.
 
+use crate::{Error, Result};
+
+/// Environment variable choosing the default device of [`Device::from_env`] (`cpu` or `gpu`).
+pub const DEVICE_ENV: &str = "BORN_DEVICE";
+
 /// A compute device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Device {
     /// Host memory, computed with rayon and the `gemm` crate.
     #[default]
     Cpu,
+    /// The process's wgpu adapter (see [`Device::gpu`]).
+    Gpu,
 }
 
 impl Device {
-    /// The short name ("cpu").
+    /// The best wgpu adapter (discrete first; `BORN_WGPU_BACKEND` picks the API), opened once
+    /// per process; an error naming what to install when there is none.
+    pub fn gpu() -> Result<Device> {
+        crate::backend::wgpu::open()?;
+        Ok(Device::Gpu)
+    }
+
+    /// The GPU when an adapter exists, else the CPU (an explicit fallback).
+    pub fn gpu_or_cpu() -> Device {
+        Device::gpu().unwrap_or(Device::Cpu)
+    }
+
+    /// The device named by `BORN_DEVICE` (`cpu`, the default, or `gpu`).
+    pub fn from_env() -> Result<Device> {
+        match std::env::var(DEVICE_ENV) {
+            Err(_) => Ok(Device::Cpu),
+            Ok(v) => match v.to_ascii_lowercase().as_str() {
+                "" | "cpu" => Ok(Device::Cpu),
+                "gpu" | "wgpu" => Device::gpu(),
+                other => Err(Error::invalid(
+                    "Device::from_env",
+                    format!("{DEVICE_ENV}={other:?} is not cpu or gpu"),
+                )),
+            },
+        }
+    }
+
+    /// The short name ("cpu", "gpu").
     pub fn name(&self) -> &'static str {
         match self {
             Device::Cpu => "cpu",
+            Device::Gpu => "gpu",
         }
     }
 
     /// Whether this is the CPU.
     pub fn is_cpu(&self) -> bool {
         matches!(self, Device::Cpu)
+    }
+
+    /// Whether this is the GPU.
+    pub fn is_gpu(&self) -> bool {
+        matches!(self, Device::Gpu)
+    }
+
+    /// Waits until the device has finished all submitted work (a no-op on the CPU); for timing.
+    pub fn synchronize(&self) -> Result<()> {
+        match self {
+            Device::Cpu => Ok(()),
+            Device::Gpu => crate::backend::wgpu::synchronize(),
+        }
     }
 }
 
