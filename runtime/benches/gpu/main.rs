@@ -4,7 +4,7 @@
 //! `gpu_bench [--quick] [--reference torch.json]`; `run.sh` beside this file builds nothing,
 //! it runs the prebuilt binary and the PyTorch reference in one go.
 
-use born::backend::wgpu::{describe_gpu, memory};
+use born::backend::wgpu::{describe_gpu, memory, reset_peak};
 use born::loss::cross_entropy;
 use born::nn::{Conv2d, Linear, MaxPool2d, Module};
 use born::optim::{Optimizer, Sgd};
@@ -112,8 +112,8 @@ fn bench_matmul(plan: &Plan, reference: &BTreeMap<String, f64>) -> Result<()> {
 
 fn print_row(name: &str, ours: f64, theirs: Option<&f64>) {
     match theirs {
-        Some(t) => println!("  {name:<32} {ours:>10.3} {t:>15.3} {:>8.3}", ours / t),
-        None => println!("  {name:<32} {ours:>10.3} {:>15} {:>8}", "-", "-"),
+        Some(t) => println!("  {name:<32} {ours:>10.4} {t:>15.3} {:>8.3}", ours / t),
+        None => println!("  {name:<32} {ours:>10.4} {:>15} {:>8}", "-", "-"),
     }
 }
 
@@ -176,16 +176,9 @@ fn bench_attention(plan: &Plan) -> Result<()> {
         let make = || Tensor::randn((seq, 64)).and_then(|t| t.to_device(dev));
         let (q, k, v) = (make()?, make()?, make()?);
         let before = memory().in_use;
-        let mut peak = before;
-        let secs = no_grad(|| {
-            time_it(dev, 0.5, || {
-                let out = naive_attention(&q, &k, &v)?;
-                peak = peak.max(memory().in_use);
-                drop(out);
-                Ok(())
-            })
-        })?;
-        let mib = (peak - before) as f64 / (1 << 20) as f64;
+        reset_peak();
+        let secs = no_grad(|| time_it(dev, 0.5, || naive_attention(&q, &k, &v).map(drop)))?;
+        let mib = (memory().peak_in_use - before) as f64 / (1 << 20) as f64;
         println!(
             "  seq {seq:<6} naive                  {:>8.2} {mib:>10.1}",
             secs * 1e3

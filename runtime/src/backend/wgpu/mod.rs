@@ -15,7 +15,7 @@ mod shaders;
 mod storage;
 
 pub use context::{describe_gpu, BACKEND_ENV};
-pub use pool::{memory, GpuMemory};
+pub use pool::{memory, reset_peak, GpuMemory};
 pub use storage::GpuStorage;
 
 use super::cpu::CpuStorage;

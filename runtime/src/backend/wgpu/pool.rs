@@ -18,6 +18,8 @@ pub struct GpuMemory {
     pub pooled: u64,
     /// Buffers created since the process started.
     pub created: u64,
+    /// The most bytes held by live tensors at once since the last [`reset_peak`].
+    pub peak_in_use: u64,
 }
 
 #[derive(Default)]
@@ -36,6 +38,11 @@ fn with_pool<R>(f: impl FnOnce(&mut Pool) -> R) -> R {
 /// The pool's current byte counts.
 pub fn memory() -> GpuMemory {
     with_pool(|p| p.stats)
+}
+
+/// Restarts the `peak_in_use` count from the bytes in use now.
+pub fn reset_peak() {
+    with_pool(|p| p.stats.peak_in_use = p.stats.in_use);
 }
 
 /// The allocation size for a request: powers of two up to 1 MiB, then steps of an
@@ -77,6 +84,7 @@ impl PooledBuffer {
                 p.stats.pooled -= class;
             }
             p.stats.in_use += class;
+            p.stats.peak_in_use = p.stats.peak_in_use.max(p.stats.in_use);
             b
         });
         let buffer = reused.unwrap_or_else(|| {
