@@ -30,16 +30,18 @@ impl Device {
 
     /// The device named by `BORN_DEVICE` (`cpu`, the default, or `gpu`).
     pub fn from_env() -> Result<Device> {
-        match std::env::var(DEVICE_ENV) {
-            Err(_) => Ok(Device::Cpu),
-            Ok(v) => match v.to_ascii_lowercase().as_str() {
-                "" | "cpu" => Ok(Device::Cpu),
-                "gpu" | "wgpu" => Device::gpu(),
-                other => Err(Error::invalid(
-                    "Device::from_env",
-                    format!("{DEVICE_ENV}={other:?} is not cpu or gpu"),
-                )),
-            },
+        Device::parse(&std::env::var(DEVICE_ENV).unwrap_or_default())
+    }
+
+    /// The device called `name` (`cpu`, or an empty name, or `gpu`); the GPU is opened.
+    pub fn parse(name: &str) -> Result<Device> {
+        match name.to_ascii_lowercase().as_str() {
+            "" | "cpu" => Ok(Device::Cpu),
+            "gpu" | "wgpu" => Device::gpu(),
+            other => Err(Error::invalid(
+                "Device::parse",
+                format!("{other:?} is not a device (cpu or gpu; {DEVICE_ENV} takes the same)"),
+            )),
         }
     }
 
@@ -73,5 +75,20 @@ impl Device {
 impl std::fmt::Display for Device {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_back() {
+        assert_eq!(Device::parse("CPU").unwrap(), Device::Cpu);
+        assert_eq!(Device::parse("").unwrap(), Device::Cpu);
+        let e = Device::parse("tpu").unwrap_err().to_string();
+        assert!(e.contains("tpu") && e.contains(DEVICE_ENV), "{e}");
+        assert_eq!(Device::Gpu.to_string(), "gpu");
+        assert!(Device::Gpu.is_gpu() && !Device::Gpu.is_cpu());
     }
 }
