@@ -18,8 +18,15 @@ step "python test tools"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/pip" install --quiet --disable-pip-version-check -r tests/requirements.txt
 
+step "system packages: chromium (browser test), lavapipe (GPU tests on a software adapter)"
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+dpkg -s mesa-vulkan-drivers >/dev/null 2>&1 || missing+=(mesa-vulkan-drivers)
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -q && apt-get install -y -q "${missing[@]}"
+fi
+
 step "browser test tools"
-command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
 npm ci --prefix tests/browser --no-audit --no-fund
 
 step "build"

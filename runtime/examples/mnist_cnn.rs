@@ -1,5 +1,7 @@
 //! Trains a LeNet-style CNN on MNIST and prints per-epoch loss, test accuracy and time.
 //!
+//! `BORN_DEVICE=gpu` trains on the GPU.
+//!
 //! `cargo run --release -p born --example mnist_cnn [epochs]` (MNIST from `$BORN_DATA/mnist`
 //! or `../shared/data/mnist`).
 
@@ -8,7 +10,7 @@ use born::loss::cross_entropy;
 use born::metrics::correct_count;
 use born::nn::{Conv2d, Linear, MaxPool2d, Module};
 use born::optim::{Adam, CosineLr, LrSchedule, Optimizer};
-use born::{interrupt, manual_seed, no_grad, Result, Tensor};
+use born::{interrupt, manual_seed, no_grad, Device, Result, Tensor};
 use std::time::Instant;
 
 const BATCH: usize = 64;
@@ -57,12 +59,12 @@ fn loader(split: &ImageSplit, batch: usize) -> Result<DataLoader> {
         })
 }
 
-fn evaluate(model: &dyn Module, test: &DataLoader) -> Result<f64> {
+fn evaluate(model: &dyn Module, test: &DataLoader, dev: Device) -> Result<f64> {
     no_grad(|| {
         let mut correct = 0;
         for batch in test.epoch(0) {
             let (x, y) = batch?;
-            correct += correct_count(&model.forward(&x)?, &y)?;
+            correct += correct_count(&model.forward(&x.to_device(dev)?)?, &y)?;
         }
         Ok(correct as f64 / test.num_samples() as f64)
     })
@@ -74,10 +76,12 @@ fn main() -> Result<()> {
         .and_then(|a| a.parse().ok())
         .unwrap_or(3);
     manual_seed(0);
+    let dev = Device::from_env()?;
     let mnist = Mnist::from_default_location()?;
     let train = loader(&mnist.train, BATCH)?.shuffle(1);
     let test = loader(&mnist.test, 1000)?;
     let mut model = LeNet::new()?;
+    model.to_device(dev)?;
     let mut opt = Adam::new(model.named_parameters(), 2e-3)?;
     let schedule = CosineLr {
         base: 2e-3,
@@ -85,7 +89,7 @@ fn main() -> Result<()> {
         total: epochs * train.num_batches() as u64,
     };
     println!(
-        "LeNet-style CNN, {} parameters, Adam + cosine, batch {BATCH}, {epochs} epochs",
+        "LeNet-style CNN, {} parameters, Adam + cosine, batch {BATCH}, {epochs} epochs, on {dev}",
         model.num_parameters()
     );
     let mut step = 0;
@@ -96,6 +100,7 @@ fn main() -> Result<()> {
         for batch in train.epoch(epoch) {
             interrupt::check()?;
             let (x, y) = batch?;
+            let (x, y) = (x.to_device(dev)?, y.to_device(dev)?);
             opt.set_lr(schedule.lr(step));
             let loss = cross_entropy(&model.forward(&x)?, &y)?;
             opt.zero_grad();
@@ -107,7 +112,7 @@ fn main() -> Result<()> {
         }
         let train_time = start.elapsed().as_secs_f64();
         model.eval();
-        let acc = evaluate(&model, &test)?;
+        let acc = evaluate(&model, &test, dev)?;
         println!(
             "epoch {:>2}  loss {:.4}  test accuracy {:.2}%  time {:.1}s",
             epoch + 1,

@@ -3,7 +3,7 @@
 //!
 //! # API at a glance
 //! - Types: [`Tensor`] (cheap-clone handle, `Send + Sync`), [`DType`] (`F32`, `F64`, `F16`,
-//!   `BF16`, `I64`, `U32`, `U8`, `Bool`), [`Device`] (`Cpu`), [`Shape`] (from `usize`,
+//!   `BF16`, `I64`, `U32`, `U8`, `Bool`), [`Device`] (`Cpu`, `Gpu` via `Device::gpu()`), [`Shape`] (from `usize`,
 //!   tuples, arrays, slices, vectors), [`Error`] / [`Result`].
 //! - Creation: `Tensor::from_vec(data, shape)`, `from_slice`, `from_bytes(bytes, dtype,
 //!   shape)`, `scalar`, `zeros`/`ones`/`full` (+ `_dtype`, `_like`), `arange`, `linspace`,

@@ -187,7 +187,7 @@ fn pad_narrow_grad(x: &Tensor, dim: usize, start: usize, g: &Tensor) -> Result<T
     let zeros = |n: usize| {
         let mut shape = g.dims().to_vec();
         shape[dim] = n;
-        Tensor::zeros_dtype(shape, g.dtype())
+        Tensor::zeros_dtype(shape, g.dtype())?.to_device(g.device())
     };
     if start > 0 {
         parts.push(zeros(start)?);

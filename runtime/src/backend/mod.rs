@@ -2,6 +2,7 @@
 //! `Tensor` does shape checking and autograd once, above it.
 
 pub mod cpu;
+pub mod wgpu;
 
 use crate::{DType, Device, Layout, Result};
 

@@ -39,6 +39,7 @@ impl Module for Dropout {
             DType::F32
         };
         let keep = Tensor::rand_dtype(x.shape().clone(), dtype)?
+            .to_device(x.device())?
             .ge_scalar(self.p)?
             .to_dtype(x.dtype())?;
         x.mul(&keep.mul_scalar(1.0 / (1.0 - self.p))?)

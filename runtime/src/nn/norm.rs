@@ -69,7 +69,8 @@ impl BatchNorm {
                     .add(&var.mul_scalar(m * unbiased)?)?,
             )?;
             let seen = self.num_batches_tracked.to_scalar::<i64>()? + 1;
-            self.num_batches_tracked.assign(&Tensor::scalar(seen)?)
+            let seen = Tensor::scalar(seen)?.to_device(self.num_batches_tracked.device())?;
+            self.num_batches_tracked.assign(&seen)
         })
     }
 }

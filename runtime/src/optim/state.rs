@@ -78,7 +78,9 @@ impl ParamSlots {
                     buffers,
                     fresh,
                 });
-                let updated = Tensor::from_vec(value, p.shape().clone())?.to_dtype(p.dtype())?;
+                let updated = Tensor::from_vec(value, p.shape().clone())?
+                    .to_dtype(p.dtype())?
+                    .to_device(p.device())?;
                 p.assign(&updated)?;
             }
             Ok(())

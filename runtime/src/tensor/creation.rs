@@ -151,19 +151,24 @@ impl Tensor {
         Self::full_dtype(shape, 1.0, DType::F32)
     }
 
-    /// Zeros with this tensor's shape and dtype.
+    /// A rank-0 tensor of `value` as `dtype` on this tensor's device.
+    pub(crate) fn scalar_like(&self, value: f64, dtype: DType) -> Result<Tensor> {
+        Self::full_dtype(Shape::scalar(), value, dtype)?.to_device(self.device())
+    }
+
+    /// Zeros with this tensor's shape, dtype and device.
     pub fn zeros_like(&self) -> Result<Tensor> {
-        Self::zeros_dtype(self.shape().clone(), self.dtype())
+        Self::zeros_dtype(self.shape().clone(), self.dtype())?.to_device(self.device())
     }
 
-    /// Ones with this tensor's shape and dtype.
+    /// Ones with this tensor's shape, dtype and device.
     pub fn ones_like(&self) -> Result<Tensor> {
-        Self::ones_dtype(self.shape().clone(), self.dtype())
+        Self::ones_dtype(self.shape().clone(), self.dtype())?.to_device(self.device())
     }
 
-    /// `value` everywhere, with this tensor's shape and dtype.
+    /// `value` everywhere, with this tensor's shape, dtype and device.
     pub fn full_like(&self, value: f64) -> Result<Tensor> {
-        Self::full_dtype(self.shape().clone(), value, self.dtype())
+        Self::full_dtype(self.shape().clone(), value, self.dtype())?.to_device(self.device())
     }
 
     /// Values `start, start+step, ...` below `end` (above, for a negative step), as `dtype`.
@@ -281,14 +286,14 @@ impl Tensor {
         Self::from_vec(v, shape)
     }
 
-    /// Uniform `[0, 1)` values with this tensor's shape and (float) dtype.
+    /// Uniform `[0, 1)` values with this tensor's shape, (float) dtype and device.
     pub fn rand_like(&self) -> Result<Tensor> {
-        Self::rand_dtype(self.shape().clone(), self.dtype())
+        Self::rand_dtype(self.shape().clone(), self.dtype())?.to_device(self.device())
     }
 
-    /// Standard normal values with this tensor's shape and (float) dtype.
+    /// Standard normal values with this tensor's shape, (float) dtype and device.
     pub fn randn_like(&self) -> Result<Tensor> {
-        Self::randn_dtype(self.shape().clone(), self.dtype())
+        Self::randn_dtype(self.shape().clone(), self.dtype())?.to_device(self.device())
     }
 }
 

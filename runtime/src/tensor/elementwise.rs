@@ -3,7 +3,7 @@
 use super::Tensor;
 use crate::autograd::Op;
 use crate::backend::{BinaryOp, CmpOp, UnaryOp};
-use crate::{DType, Error, Result, Shape};
+use crate::{DType, Error, Result};
 
 macro_rules! unary_methods {
     ($($(#[$doc:meta])* $name:ident => $op:ident;)*) => {
@@ -89,7 +89,7 @@ macro_rules! cmp_methods {
             }
             $(#[$doc])* /// (against a scalar)
             pub fn $scalar(&self, rhs: f64) -> Result<Tensor> {
-                let r = Tensor::full_dtype(Shape::scalar(), rhs, self.dtype())?;
+                let r = self.scalar_like(rhs, self.dtype())?;
                 self.compare(&r, CmpOp::$op)
             })*
         }
@@ -176,7 +176,7 @@ impl Tensor {
         if self.dtype().is_float() {
             self.affine(1.0 / s, 0.0)
         } else {
-            self.div(&Tensor::full_dtype(Shape::scalar(), s, self.dtype())?)
+            self.div(&self.scalar_like(s, self.dtype())?)
         }
     }
 
@@ -237,20 +237,20 @@ impl Tensor {
 
     /// `value` where `mask` (bool, broadcast) is set, else this tensor's values.
     pub fn masked_fill(&self, mask: &Tensor, value: f64) -> Result<Tensor> {
-        let fill = Tensor::full_dtype(Shape::scalar(), value, self.dtype())?;
+        let fill = self.scalar_like(value, self.dtype())?;
         mask.where_cond(&fill, self)
     }
 
     /// Elementwise AND of two bool tensors, broadcasting.
     pub fn logical_and(&self, rhs: &Tensor) -> Result<Tensor> {
         self.bool_pair(rhs, "logical_and")?;
-        self.where_cond(rhs, &Tensor::full_dtype(Shape::scalar(), 0.0, DType::Bool)?)
+        self.where_cond(rhs, &self.scalar_like(0.0, DType::Bool)?)
     }
 
     /// Elementwise OR of two bool tensors, broadcasting.
     pub fn logical_or(&self, rhs: &Tensor) -> Result<Tensor> {
         self.bool_pair(rhs, "logical_or")?;
-        self.where_cond(&Tensor::full_dtype(Shape::scalar(), 1.0, DType::Bool)?, rhs)
+        self.where_cond(&self.scalar_like(1.0, DType::Bool)?, rhs)
     }
 
     /// Elementwise NOT of a bool tensor.

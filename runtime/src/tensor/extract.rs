@@ -48,7 +48,9 @@ impl Tensor {
 
     /// The elements flattened in row-major order, converted to f64 from any dtype.
     pub fn to_vec_f64(&self) -> Result<Vec<f64>> {
-        self.to_dtype(DType::F64)?.to_vec::<f64>()
+        self.to_device(crate::Device::Cpu)?
+            .to_dtype(DType::F64)?
+            .to_vec::<f64>()
     }
 
     /// The single value of a one-element tensor; `T` must match the dtype.
@@ -64,7 +66,9 @@ impl Tensor {
 
     /// The single value of a one-element tensor as f64, from any dtype.
     pub fn to_scalar_f64(&self) -> Result<f64> {
-        self.to_dtype(DType::F64)?.to_scalar::<f64>()
+        self.to_device(crate::Device::Cpu)?
+            .to_dtype(DType::F64)?
+            .to_scalar::<f64>()
     }
 
     /// The elements as contiguous little-endian bytes.

@@ -207,7 +207,7 @@ impl Tensor {
             })
             .collect();
         let mask = Tensor::from_vec(keep, Shape::from((rows, cols)))?.to_device(self.device())?;
-        mask.where_cond(self, &Tensor::zeros_dtype(Shape::scalar(), self.dtype())?)
+        mask.where_cond(self, &self.scalar_like(0.0, self.dtype())?)
     }
 
     /// Upper triangle of the last two dims (entries with `col - row >= k`), zeros elsewhere.
