@@ -6,14 +6,22 @@ use crate::history::History;
 use crate::iopub::{media_from_map, Iopub};
 use crate::is_complete::{check, Completeness};
 use jupyter_protocol::{
-    CommClose, CommInfoReply, CompleteReply, CompleteRequest, ErrorOutput, ExecuteInput,
-    ExecuteReply, ExecuteRequest, ExecuteResult, ExecutionCount, HelpLink, HistoryReply,
-    HistoryRequest, InspectReply, InspectRequest, InterruptReply, IsCompleteReply,
+    CommClose, CommInfoReply, CompleteReply, CompleteRequest, DisplayData, ErrorOutput,
+    ExecuteInput, ExecuteReply, ExecuteRequest, ExecuteResult, ExecutionCount, HelpLink,
+    HistoryReply, HistoryRequest, InspectReply, InspectRequest, InterruptReply, IsCompleteReply,
     IsCompleteReplyStatus, IsCompleteRequest, JupyterMessage, JupyterMessageContent,
-    KernelInfoReply, LanguageInfo, ReplyError, ReplyStatus, ShutdownReply, Stdio, StreamContent,
-    Transient,
+    KernelInfoReply, LanguageInfo, ReplyError, ReplyStatus, ShutdownReply, Transient,
+    UpdateDisplayData,
 };
 use serde_json::{json, Value};
+
+/// A MIME bundle holding only `text/plain`.
+fn plain_media(text: &str) -> jupyter_protocol::Media {
+    media_from_map(serde_json::Map::from_iter([(
+        "text/plain".to_owned(),
+        Value::String(text.to_owned()),
+    )]))
+}
 
 /// What a handled message asks of the server loop.
 pub enum Next {
@@ -96,17 +104,42 @@ impl Handlers {
             },
             message,
         );
-        if !self.evaluator.is_ready() {
-            let note = StreamContent {
-                name: Stdio::Stderr,
-                text: "Waiting for the Born runtime to finish loading...\n".to_owned(),
-            };
-            self.iopub.send(note, message);
-        }
+        let loading_note = (!self.evaluator.is_ready()).then(|| {
+            let display_id = format!("born-loading-{}", self.execution_count);
+            let waited_from = std::time::Instant::now();
+            self.iopub.send(
+                DisplayData {
+                    data: plain_media("Loading the Born runtime…"),
+                    metadata: Default::default(),
+                    transient: Some(Transient {
+                        display_id: Some(display_id.clone()),
+                    }),
+                },
+                message,
+            );
+            (display_id, waited_from)
+        });
         let outcome = self
             .evaluator
             .execute(request.code.clone(), message.clone(), request.allow_stdin)
             .await;
+        if let Some((display_id, waited_from)) = loading_note {
+            // The note becomes a quiet record of the wait, in place.
+            let text = format!(
+                "Born runtime loaded (this cell waited {:.1} s)",
+                waited_from.elapsed().as_secs_f64()
+            );
+            self.iopub.send(
+                UpdateDisplayData {
+                    data: plain_media(&text),
+                    metadata: Default::default(),
+                    transient: Transient {
+                        display_id: Some(display_id),
+                    },
+                },
+                message,
+            );
+        }
         if counts {
             let plain = match &outcome {
                 CellOutcome::Ok { data: Some(data) } => plain_text(data),
