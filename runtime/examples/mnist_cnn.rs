@@ -8,47 +8,14 @@
 use born::data::{DataLoader, ImageSplit, Mnist, Transform};
 use born::loss::cross_entropy;
 use born::metrics::correct_count;
-use born::nn::{Conv2d, Linear, MaxPool2d, Module};
+use born::nn::{LeNet, Module};
 use born::optim::{Adam, CosineLr, LrSchedule, Optimizer};
-use born::{interrupt, manual_seed, no_grad, Device, Result, Tensor};
+use born::{interrupt, manual_seed, no_grad, Device, Result};
 use std::time::Instant;
 
 const BATCH: usize = 64;
 const MNIST_MEAN: f32 = 0.1307;
 const MNIST_STD: f32 = 0.3081;
-
-/// conv 5x5 (pad 2) -> relu -> pool -> conv 5x5 -> relu -> pool -> 120 -> 84 -> 10.
-struct LeNet {
-    conv1: Conv2d,
-    conv2: Conv2d,
-    fc1: Linear,
-    fc2: Linear,
-    fc3: Linear,
-}
-
-impl LeNet {
-    fn new() -> Result<Self> {
-        Ok(LeNet {
-            conv1: Conv2d::with_options(1, 16, 5, 1, 2, 1, 1, true)?,
-            conv2: Conv2d::new(16, 32, 5)?,
-            fc1: Linear::new(32 * 5 * 5, 120, true)?,
-            fc2: Linear::new(120, 84, true)?,
-            fc3: Linear::new(84, 10, true)?,
-        })
-    }
-}
-
-impl Module for LeNet {
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let pool = MaxPool2d::new(2);
-        let x = pool.forward(&self.conv1.forward(x)?.relu()?)?;
-        let x = pool.forward(&self.conv2.forward(&x)?.relu()?)?;
-        let x = self.fc1.forward(&x.flatten(1, 3)?)?.relu()?;
-        self.fc3.forward(&self.fc2.forward(&x)?.relu()?)
-    }
-
-    born::module_children!(conv1, conv2, fc1, fc2, fc3);
-}
 
 fn loader(split: &ImageSplit, batch: usize) -> Result<DataLoader> {
     DataLoader::from_split(split, batch)?

@@ -6,7 +6,7 @@
 
 use born::backend::wgpu::{describe_gpu, memory, reset_peak};
 use born::loss::cross_entropy;
-use born::nn::{Conv2d, Linear, MaxPool2d, Module};
+use born::nn::{LeNet, Module};
 use born::optim::{Optimizer, Sgd};
 use born::{manual_seed, no_grad, Device, Error, Result, Tensor};
 use std::collections::BTreeMap;
@@ -17,39 +17,6 @@ struct Plan {
     matmul: Vec<usize>,
     attention: Vec<usize>,
     cnn_steps: usize,
-}
-
-/// LeNet-style CNN as in the MNIST example (28x28 inputs).
-struct LeNet {
-    conv1: Conv2d,
-    conv2: Conv2d,
-    fc1: Linear,
-    fc2: Linear,
-    fc3: Linear,
-}
-
-impl LeNet {
-    fn new() -> Result<Self> {
-        Ok(LeNet {
-            conv1: Conv2d::with_options(1, 16, 5, 1, 2, 1, 1, true)?,
-            conv2: Conv2d::new(16, 32, 5)?,
-            fc1: Linear::new(32 * 5 * 5, 120, true)?,
-            fc2: Linear::new(120, 84, true)?,
-            fc3: Linear::new(84, 10, true)?,
-        })
-    }
-}
-
-impl Module for LeNet {
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let pool = MaxPool2d::new(2);
-        let x = pool.forward(&self.conv1.forward(x)?.relu()?)?;
-        let x = pool.forward(&self.conv2.forward(&x)?.relu()?)?;
-        let x = self.fc1.forward(&x.flatten(1, 3)?)?.relu()?;
-        self.fc3.forward(&self.fc2.forward(&x)?.relu()?)
-    }
-
-    born::module_children!(conv1, conv2, fc1, fc2, fc3);
 }
 
 /// Seconds per call of `f` (after one warm-up call), over at least `min_secs` and 2 calls.

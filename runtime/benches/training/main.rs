@@ -3,31 +3,10 @@
 
 use born::data::{DataLoader, Mnist, Transform};
 use born::loss::cross_entropy;
-use born::nn::{Conv2d, Linear, MaxPool2d, Module, Relu, Sequential};
+use born::nn::{LeNet, Linear, Module, Relu, Sequential};
 use born::optim::{Adam, Optimizer};
-use born::{manual_seed, Result, Tensor};
+use born::{manual_seed, Result};
 use std::time::Instant;
-
-/// The benchmark's LeNet-style CNN (same layers as `examples/mnist_cnn.rs`).
-struct LeNet {
-    conv1: Conv2d,
-    conv2: Conv2d,
-    fc1: Linear,
-    fc2: Linear,
-    fc3: Linear,
-}
-
-impl Module for LeNet {
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let pool = MaxPool2d::new(2);
-        let x = pool.forward(&self.conv1.forward(x)?.relu()?)?;
-        let x = pool.forward(&self.conv2.forward(&x)?.relu()?)?;
-        let x = self.fc1.forward(&x.flatten(1, 3)?)?.relu()?;
-        self.fc3.forward(&self.fc2.forward(&x)?.relu()?)
-    }
-
-    born::module_children!(conv1, conv2, fc1, fc2, fc3);
-}
 
 fn model(kind: &str) -> Result<Box<dyn Module>> {
     Ok(match kind {
@@ -37,13 +16,7 @@ fn model(kind: &str) -> Result<Box<dyn Module>> {
                 .add(Relu)
                 .add(Linear::new(128, 10, true)?),
         ),
-        _ => Box::new(LeNet {
-            conv1: Conv2d::with_options(1, 16, 5, 1, 2, 1, 1, true)?,
-            conv2: Conv2d::new(16, 32, 5)?,
-            fc1: Linear::new(32 * 5 * 5, 120, true)?,
-            fc2: Linear::new(120, 84, true)?,
-            fc3: Linear::new(84, 10, true)?,
-        }),
+        _ => Box::new(LeNet::new()?),
     })
 }
 
