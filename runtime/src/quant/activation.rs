@@ -51,6 +51,16 @@ impl Q8Blocks {
 }
 
 impl Q8KBlocks {
+    /// `Σ mins[g] · (sum of the 32 values of sub-block g)` for super-block `block`: the
+    /// term a K-quant's per-sub-block minimum contributes to a dot product.
+    pub(crate) fn min_term(&self, block: usize, mins: &[u8; 8]) -> i32 {
+        let bsums = &self.bsums[block * 16..(block + 1) * 16];
+        mins.iter()
+            .zip(bsums.chunks_exact(2))
+            .map(|(&m, pair)| m as i32 * (pair[0] as i32 + pair[1] as i32))
+            .sum()
+    }
+
     /// Quantizes `x` (length a multiple of 256).
     pub(crate) fn quantize(x: &[f32]) -> Q8KBlocks {
         let mut qs = vec![0i8; x.len()];

@@ -41,9 +41,7 @@ pub(crate) fn dot_q4_k(row: &[BlockQ4_K], a: &Q8KBlocks) -> f32 {
     for (b, w) in row.iter().enumerate() {
         let (sc, mn) = k_scale_min(&w.scales);
         let qa = &a.qs[b * QK_K..(b + 1) * QK_K];
-        let bsums = &a.bsums[b * 16..(b + 1) * 16];
         let mut sumi = 0i32;
-        let mut summ = 0i32;
         for j in 0..4 {
             let (mut lo, mut hi) = (0i32, 0i32);
             for l in 0..32 {
@@ -53,9 +51,7 @@ pub(crate) fn dot_q4_k(row: &[BlockQ4_K], a: &Q8KBlocks) -> f32 {
             }
             sumi += sc[2 * j] as i32 * lo + sc[2 * j + 1] as i32 * hi;
         }
-        for g in 0..8 {
-            summ += mn[g] as i32 * (bsums[2 * g] as i32 + bsums[2 * g + 1] as i32);
-        }
+        let summ = a.min_term(b, &mn);
         let d = w.d.to_f32() * a.d[b];
         let dmin = w.dmin.to_f32() * a.d[b];
         total += d * sumi as f32 - dmin * summ as f32;
@@ -99,7 +95,6 @@ pub(crate) fn dot_q5_k(row: &[BlockQ5_K], a: &Q8KBlocks) -> f32 {
     for (b, w) in row.iter().enumerate() {
         let (sc, mn) = k_scale_min(&w.scales);
         let qa = &a.qs[b * QK_K..(b + 1) * QK_K];
-        let bsums = &a.bsums[b * 16..(b + 1) * 16];
         let mut sumi = 0i32;
         for g in 0..8 {
             let (chunk, shift) = (g / 2, 4 * (g % 2));
@@ -111,9 +106,7 @@ pub(crate) fn dot_q5_k(row: &[BlockQ5_K], a: &Q8KBlocks) -> f32 {
             }
             sumi += sc[g] as i32 * s;
         }
-        let summ: i32 = (0..8)
-            .map(|g| mn[g] as i32 * (bsums[2 * g] as i32 + bsums[2 * g + 1] as i32))
-            .sum();
+        let summ = a.min_term(b, &mn);
         let d = w.d.to_f32() * a.d[b];
         let dmin = w.dmin.to_f32() * a.d[b];
         total += d * sumi as f32 - dmin * summ as f32;

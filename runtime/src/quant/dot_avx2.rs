@@ -113,10 +113,7 @@ pub(crate) fn dot_q4_k(row: &[BlockQ4_K], a: &Q8KBlocks) -> f32 {
         for (i, w) in chunk.iter().enumerate() {
             let b = 8 * c + i;
             let (sc, mn) = k_scale_min(&w.scales);
-            let bsums = &a.bsums[b * 16..(b + 1) * 16];
-            let summ: i32 = (0..8)
-                .map(|g| mn[g] as i32 * (bsums[2 * g] as i32 + bsums[2 * g + 1] as i32))
-                .sum();
+            let summ = a.min_term(b, &mn);
             let qa = &a.qs[b * QK_K..(b + 1) * QK_K];
             let mut sumi = _mm256_setzero_si256();
             for j in 0..4 {
@@ -213,10 +210,7 @@ pub(crate) fn dot_q5_k(row: &[BlockQ5_K], a: &Q8KBlocks) -> f32 {
         for (i, w) in chunk.iter().enumerate() {
             let b = 8 * c + i;
             let (sc, mn) = k_scale_min(&w.scales);
-            let bsums = &a.bsums[b * 16..(b + 1) * 16];
-            let summ: i32 = (0..8)
-                .map(|g| mn[g] as i32 * (bsums[2 * g] as i32 + bsums[2 * g + 1] as i32))
-                .sum();
+            let summ = a.min_term(b, &mn);
             let qa = &a.qs[b * QK_K..(b + 1) * QK_K];
             let qh = load32u(&w.qh);
             // Fifth bit of group g, moved to bit 4 of each byte.
