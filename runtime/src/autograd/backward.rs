@@ -45,11 +45,13 @@ impl Tensor {
                 match node.op() {
                     None => node.accumulate_grad(g)?,
                     Some(op) => {
-                        for (input, ig) in op.inputs().into_iter().zip(input_grads(op, node, &g)?) {
-                            let Some(ig) = ig else { continue };
-                            if !input.requires_grad() {
+                        let inputs = op.inputs();
+                        let needs: Vec<bool> = inputs.iter().map(|t| t.requires_grad()).collect();
+                        let grads_in = input_grads(op, node, &g, &needs)?;
+                        for ((input, ig), needed) in inputs.into_iter().zip(grads_in).zip(needs) {
+                            let (Some(ig), true) = (ig, needed) else {
                                 continue;
-                            }
+                            };
                             let merged = match grads.remove(&input.id()) {
                                 Some(prev) => prev.add(&ig)?,
                                 None => ig,
@@ -90,13 +92,15 @@ fn topological_order(root: &Tensor) -> Vec<Tensor> {
     order
 }
 
-/// Gradients for each of `op.inputs()`, in order (`None` when none flows).
-fn input_grads(op: &Op, out: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>> {
+/// Gradients for each of `op.inputs()`, in order: `None` when none flows, or when
+/// `needs` says that input does not require one (it is then not computed).
+fn input_grads(op: &Op, out: &Tensor, g: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
+    let need = |i: usize| needs.get(i).copied().unwrap_or(false);
     Ok(match op {
         Op::Unary(x, u) => vec![Some(unary_grad(x, *u, g)?)],
         Op::Binary(a, b, bop) => {
-            let (ga, gb) = binary_grad(a, b, *bop, g)?;
-            vec![Some(ga), Some(gb)]
+            let (ga, gb) = binary_grad(a, b, *bop, g, (need(0), need(1)))?;
+            vec![ga, gb]
         }
         Op::Broadcast(x) => vec![Some(sum_to_shape(g, x)?)],
         Op::Reduce(x, r, dims) => vec![Some(reduce_grad(x, *r, dims, out, g)?)],
@@ -112,9 +116,24 @@ fn input_grads(op: &Op, out: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>>
         Op::Copy(_) => vec![Some(g.clone())],
         Op::ToDType(x) => vec![Some(g.to_dtype(x.dtype())?)],
         Op::Matmul(a, b) => {
-            let ga = g.matmul(&b.transpose(-1, -2)?)?;
-            let gb = a.transpose(-1, -2)?.matmul(g)?;
-            vec![Some(ga), Some(gb)]
+            // An operand that is a transposed view (a weight used as `w.t()`) gets its
+            // gradient computed transposed, so that it is contiguous once the view's own
+            // backward transposes it back: optimizers then update the weight in place.
+            let ga = when(need(0), || {
+                if is_transposed(a) {
+                    b.matmul(&g.transpose(-1, -2)?)?.transpose(-1, -2)
+                } else {
+                    g.matmul(&b.transpose(-1, -2)?)
+                }
+            })?;
+            let gb = when(need(1), || {
+                if is_transposed(b) {
+                    g.transpose(-1, -2)?.matmul(a)?.transpose(-1, -2)
+                } else {
+                    a.transpose(-1, -2)?.matmul(g)
+                }
+            })?;
+            vec![ga, gb]
         }
         Op::Softmax(x, log) => {
             let gx = if *log {
@@ -129,8 +148,8 @@ fn input_grads(op: &Op, out: &Tensor, g: &Tensor) -> Result<Vec<Option<Tensor>>>
         Op::Where(c, _, _) => {
             let zeros = g.zeros_like()?;
             vec![
-                Some(c.where_cond(g, &zeros)?),
-                Some(c.where_cond(&zeros, g)?),
+                when(need(0), || c.where_cond(g, &zeros))?,
+                when(need(1), || c.where_cond(&zeros, g))?,
             ]
         }
         Op::IndexSelect(x, ids, dim) => {
@@ -221,17 +240,27 @@ fn reduce_grad(
     }
 }
 
-fn binary_grad(a: &Tensor, b: &Tensor, op: BinaryOp, g: &Tensor) -> Result<(Tensor, Tensor)> {
+/// The gradients of `a op b` for the operands whose flag in `needs` is set.
+fn binary_grad(
+    a: &Tensor,
+    b: &Tensor,
+    op: BinaryOp,
+    g: &Tensor,
+    needs: (bool, bool),
+) -> Result<(Option<Tensor>, Option<Tensor>)> {
+    let (na, nb) = needs;
     Ok(match op {
-        BinaryOp::Add => (g.clone(), g.clone()),
-        BinaryOp::Sub => (g.clone(), g.neg()?),
-        BinaryOp::Mul => (g.mul(b)?, g.mul(a)?),
-        BinaryOp::Div => (g.div(b)?, g.mul(a)?.div(&b.sqr()?)?.neg()?),
-        BinaryOp::Pow => {
-            let ga = g.mul(b)?.mul(&a.pow(&b.affine(1.0, -1.0)?)?)?;
-            let gb = g.mul(&a.pow(b)?)?.mul(&a.log()?)?;
-            (ga, gb)
-        }
+        BinaryOp::Add => (na.then(|| g.clone()), nb.then(|| g.clone())),
+        BinaryOp::Sub => (na.then(|| g.clone()), when(nb, || g.neg())?),
+        BinaryOp::Mul => (when(na, || g.mul(b))?, when(nb, || g.mul(a))?),
+        BinaryOp::Div => (
+            when(na, || g.div(b))?,
+            when(nb, || g.mul(a)?.div(&b.sqr()?)?.neg())?,
+        ),
+        BinaryOp::Pow => (
+            when(na, || g.mul(b)?.mul(&a.pow(&b.affine(1.0, -1.0)?)?))?,
+            when(nb, || g.mul(&a.pow(b)?)?.mul(&a.log()?))?,
+        ),
         BinaryOp::Maximum | BinaryOp::Minimum => {
             let wins = if op == BinaryOp::Maximum {
                 a.gt(b)?
@@ -241,10 +270,28 @@ fn binary_grad(a: &Tensor, b: &Tensor, op: BinaryOp, g: &Tensor) -> Result<(Tens
             let wins = wins.to_dtype(g.dtype())?;
             let ties = a.eq(b)?.to_dtype(g.dtype())?.affine(0.5, 0.0)?;
             let share_a = wins.add(&ties)?;
-            let share_b = share_a.affine(-1.0, 1.0)?;
-            (g.mul(&share_a)?, g.mul(&share_b)?)
+            (
+                when(na, || g.mul(&share_a))?,
+                when(nb, || g.mul(&share_a.affine(-1.0, 1.0)?))?,
+            )
         }
     })
+}
+
+/// `f()` when `needed`, else `None` without calling it.
+fn when(needed: bool, f: impl FnOnce() -> Result<Tensor>) -> Result<Option<Tensor>> {
+    needed.then(f).transpose()
+}
+
+/// Whether `x` is a view whose last two dims are swapped from a contiguous tensor's.
+fn is_transposed(x: &Tensor) -> bool {
+    let rank = x.rank();
+    if rank < 2 || x.is_contiguous() {
+        return false;
+    }
+    let mut swap_last: Vec<usize> = (0..rank).collect();
+    swap_last.swap(rank - 2, rank - 1);
+    x.layout().permute(&swap_last).is_contiguous()
 }
 
 fn unary_grad(x: &Tensor, op: UnaryOp, g: &Tensor) -> Result<Tensor> {

@@ -1,6 +1,7 @@
 //! Adam (L2 weight decay in the gradient) and AdamW (decoupled weight decay).
 
-use super::state::ParamSlots;
+use super::float::UpdateFloat;
+use super::state::{ParamSlots, Slot, UpdateRule};
 use super::Optimizer;
 use crate::{Result, Tensor};
 use std::collections::BTreeMap;
@@ -66,24 +67,66 @@ impl Adam {
             self.weight_decay,
             self.decoupled,
         );
-        let bc1 = 1.0 - b1.powi(t);
-        let bc2_sqrt = (1.0 - b2.powi(t)).sqrt();
-        self.slots.update(|s| {
-            let (m, rest) = s.buffers.split_at_mut(1);
-            let (m, v) = (&mut m[0], &mut rest[0]);
-            for i in 0..s.value.len() {
-                let mut g = s.grad[i];
-                if decoupled {
-                    s.value[i] *= 1.0 - lr * wd;
-                } else {
-                    g += wd * s.value[i];
-                }
-                m[i] = b1 * m[i] + (1.0 - b1) * g;
-                v[i] = b2 * v[i] + (1.0 - b2) * g * g;
-                let denom = v[i].sqrt() / bc2_sqrt + eps;
-                s.value[i] -= lr / bc1 * m[i] / denom;
-            }
+        // Adam adds `wd p` to the gradient; AdamW scales `p` by `1 - lr wd` instead.
+        let (l2, decay) = if decoupled {
+            (0.0, 1.0 - lr * wd)
+        } else {
+            (wd, 1.0)
+        };
+        self.slots.update(&AdamRule {
+            b1,
+            b2,
+            eps,
+            step_size: lr / (1.0 - b1.powi(t)),
+            bc2_sqrt: (1.0 - b2.powi(t)).sqrt(),
+            l2,
+            decay,
         })
+    }
+}
+
+/// One Adam step's constants.
+struct AdamRule {
+    b1: f64,
+    b2: f64,
+    eps: f64,
+    step_size: f64,
+    bc2_sqrt: f64,
+    /// L2 weight decay added to the gradient (Adam).
+    l2: f64,
+    /// Factor applied to the parameter before the step (AdamW).
+    decay: f64,
+}
+
+impl UpdateRule for AdamRule {
+    fn apply<T: UpdateFloat>(&self, slot: Slot<'_, T>) {
+        let Slot {
+            value,
+            grad,
+            mut buffers,
+            ..
+        } = slot;
+        let [m, v] = &mut buffers[..] else {
+            unreachable!("Adam has two buffers by construction")
+        };
+        // Locals in the element type, so that the loop vectorises.
+        let [b1, b2, eps, step_size, bc2_sqrt, l2, decay] = [
+            self.b1,
+            self.b2,
+            self.eps,
+            self.step_size,
+            self.bc2_sqrt,
+            self.l2,
+            self.decay,
+        ]
+        .map(T::of);
+        let moments = m.iter_mut().zip(v.iter_mut());
+        for ((p, &g), (m, v)) in value.iter_mut().zip(grad).zip(moments) {
+            let g = g + l2 * *p;
+            *m = (b1 * *m + (T::ONE - b1) * g).flush_subnormal();
+            *v = (b2 * *v + (T::ONE - b2) * g * g).flush_subnormal();
+            *p = *p * decay - step_size * *m / (v.sqrt() / bc2_sqrt + eps);
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod adam;
 mod clip;
+mod float;
 mod rmsprop;
 mod schedule;
 mod sgd;

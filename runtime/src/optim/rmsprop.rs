@@ -1,6 +1,7 @@
 //! RMSprop with optional momentum, centering and weight decay.
 
-use super::state::ParamSlots;
+use super::float::UpdateFloat;
+use super::state::{ParamSlots, Slot, UpdateRule};
 use super::Optimizer;
 use crate::{Result, Tensor};
 use std::collections::BTreeMap;
@@ -69,35 +70,13 @@ impl RmsProp {
 
 impl Optimizer for RmsProp {
     fn step(&mut self) -> Result<()> {
-        let (lr, a, eps, mu, centered, wd) = (
-            self.lr,
-            self.alpha,
-            self.eps,
-            self.momentum,
-            self.centered,
-            self.weight_decay,
-        );
-        self.slots.update(|s| {
-            let [sq, buf, gavg] = s.buffers else {
-                unreachable!("RmsProp has three buffers by construction")
-            };
-            for i in 0..s.value.len() {
-                let g = s.grad[i] + wd * s.value[i];
-                sq[i] = a * sq[i] + (1.0 - a) * g * g;
-                let var = if centered {
-                    gavg[i] = a * gavg[i] + (1.0 - a) * g;
-                    sq[i] - gavg[i] * gavg[i]
-                } else {
-                    sq[i]
-                };
-                let denom = var.sqrt() + eps;
-                if mu > 0.0 {
-                    buf[i] = mu * buf[i] + g / denom;
-                    s.value[i] -= lr * buf[i];
-                } else {
-                    s.value[i] -= lr * g / denom;
-                }
-            }
+        self.slots.update(&RmsPropRule {
+            lr: self.lr,
+            alpha: self.alpha,
+            eps: self.eps,
+            momentum: self.momentum,
+            centered: self.centered,
+            weight_decay: self.weight_decay,
         })
     }
 
@@ -123,5 +102,56 @@ impl Optimizer for RmsProp {
 
     fn load_state_dict(&mut self, state: &BTreeMap<String, Tensor>) -> Result<()> {
         self.slots.import(state, "RmsProp")
+    }
+}
+
+/// One RMSprop step's constants.
+struct RmsPropRule {
+    lr: f64,
+    alpha: f64,
+    eps: f64,
+    momentum: f64,
+    centered: bool,
+    weight_decay: f64,
+}
+
+impl UpdateRule for RmsPropRule {
+    fn apply<T: UpdateFloat>(&self, slot: Slot<'_, T>) {
+        let Slot {
+            value,
+            grad,
+            mut buffers,
+            ..
+        } = slot;
+        let [sq, buf, gavg] = &mut buffers[..] else {
+            unreachable!("RmsProp has three buffers by construction")
+        };
+        // Locals in the element type, so that the loop vectorises.
+        let [lr, a, eps, mu, wd] = [
+            self.lr,
+            self.alpha,
+            self.eps,
+            self.momentum,
+            self.weight_decay,
+        ]
+        .map(T::of);
+        let (centered, momentum_on) = (self.centered, self.momentum > 0.0);
+        for i in 0..value.len() {
+            let g = grad[i] + wd * value[i];
+            sq[i] = (a * sq[i] + (T::ONE - a) * g * g).flush_subnormal();
+            let var = if centered {
+                gavg[i] = (a * gavg[i] + (T::ONE - a) * g).flush_subnormal();
+                sq[i] - gavg[i] * gavg[i]
+            } else {
+                sq[i]
+            };
+            let denom = var.sqrt() + eps;
+            if momentum_on {
+                buf[i] = (mu * buf[i] + g / denom).flush_subnormal();
+                value[i] = value[i] - lr * buf[i];
+            } else {
+                value[i] = value[i] - lr * g / denom;
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Stochastic gradient descent with momentum, Nesterov momentum and weight decay.
 
-use super::state::ParamSlots;
+use super::float::UpdateFloat;
+use super::state::{ParamSlots, Slot, UpdateRule};
 use super::Optimizer;
 use crate::{Error, Result, Tensor};
 use std::collections::BTreeMap;
@@ -63,27 +64,12 @@ impl Optimizer for Sgd {
                 "Nesterov momentum needs momentum > 0 and zero dampening",
             ));
         }
-        let (lr, mu, damp, nesterov, wd) = (
-            self.lr,
-            self.momentum,
-            self.dampening,
-            self.nesterov,
-            self.weight_decay,
-        );
-        self.slots.update(|s| {
-            let values = s.value.iter_mut().zip(s.grad);
-            for ((p, &grad), b) in values.zip(s.buffers[0].iter_mut()) {
-                let mut g = grad + wd * *p;
-                if mu != 0.0 {
-                    *b = if s.fresh {
-                        g
-                    } else {
-                        mu * *b + (1.0 - damp) * g
-                    };
-                    g = if nesterov { g + mu * *b } else { *b };
-                }
-                *p -= lr * g;
-            }
+        self.slots.update(&SgdRule {
+            lr: self.lr,
+            momentum: self.momentum,
+            dampening: self.dampening,
+            nesterov: self.nesterov,
+            weight_decay: self.weight_decay,
         })
     }
 
@@ -109,5 +95,42 @@ impl Optimizer for Sgd {
 
     fn load_state_dict(&mut self, state: &BTreeMap<String, Tensor>) -> Result<()> {
         self.slots.import(state, "Sgd")
+    }
+}
+
+/// One SGD step's constants.
+struct SgdRule {
+    lr: f64,
+    momentum: f64,
+    dampening: f64,
+    nesterov: bool,
+    weight_decay: f64,
+}
+
+impl UpdateRule for SgdRule {
+    fn apply<T: UpdateFloat>(&self, slot: Slot<'_, T>) {
+        let Slot {
+            value,
+            grad,
+            mut buffers,
+            fresh,
+        } = slot;
+        // Locals in the element type, so that the loop vectorises.
+        let [lr, mu, damp, wd] =
+            [self.lr, self.momentum, self.dampening, self.weight_decay].map(T::of);
+        let nesterov = self.nesterov;
+        let momentum_on = self.momentum != 0.0;
+        for ((p, &grad), b) in value.iter_mut().zip(grad).zip(buffers[0].iter_mut()) {
+            let mut g = grad + wd * *p;
+            if momentum_on {
+                *b = if fresh {
+                    g
+                } else {
+                    (mu * *b + (T::ONE - damp) * g).flush_subnormal()
+                };
+                g = if nesterov { g + mu * *b } else { *b };
+            }
+            *p = *p - lr * g;
+        }
     }
 }

@@ -12,10 +12,11 @@ mod reduce;
 mod views;
 
 use crate::autograd::{self, Op};
+use crate::backend::cpu::CpuStorage;
 use crate::storage::Storage;
 use crate::{DType, Device, Error, Layout, Result, Shape};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// A unique tensor identity (used to key gradients).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -230,16 +231,43 @@ impl Tensor {
         self.same_device(src, "assign")?;
         // Copy first so a source sharing this storage is read before the write lock.
         let values = src.storage().copy_strided(src.layout())?;
+        let mut dst = self.storage_mut();
+        dst.assign(self.layout(), &values, &Layout::contiguous(src.shape()))
+    }
+
+    /// Write access to the storage.
+    fn storage_mut(&self) -> RwLockWriteGuard<'_, Storage> {
         // Ops may hold two read guards on one storage (e.g. `x.add(&x)`); a queued writer
         // would block the second one, so this writer never queues: it retries instead.
-        let mut dst = loop {
+        loop {
             match self.0.storage.try_write() {
                 Ok(guard) => break guard,
                 Err(std::sync::TryLockError::Poisoned(e)) => break e.into_inner(),
                 Err(std::sync::TryLockError::WouldBlock) => std::thread::yield_now(),
             }
-        };
-        dst.assign(self.layout(), &values, &Layout::contiguous(src.shape()))
+        }
+    }
+
+    /// Runs `f` on the view's elements in place when it is a contiguous f32 view in host
+    /// memory; `None` (and `f` not run) otherwise. Records no gradient.
+    pub(crate) fn with_host_f32_mut<R>(&self, f: impl FnOnce(&mut [f32]) -> R) -> Option<R> {
+        let (start, end) = self.layout().contiguous_range()?;
+        let mut storage = self.storage_mut();
+        match &mut *storage {
+            Storage::Cpu(CpuStorage::F32(values)) => Some(f(&mut values[start..end])),
+            _ => None,
+        }
+    }
+
+    /// Runs `f` on the view's elements when it is a contiguous f32 view in host memory;
+    /// `None` (and `f` not run) otherwise.
+    pub(crate) fn with_host_f32<R>(&self, f: impl FnOnce(&[f32]) -> R) -> Option<R> {
+        let (start, end) = self.layout().contiguous_range()?;
+        let storage = self.storage();
+        match &*storage {
+            Storage::Cpu(CpuStorage::F32(values)) => Some(f(&values[start..end])),
+            _ => None,
+        }
     }
 
     /// Moves (copies) the tensor to `device`.

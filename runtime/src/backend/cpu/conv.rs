@@ -28,6 +28,43 @@ pub(super) fn source_table(
         .collect()
 }
 
+/// For one kernel column: the output columns `lo..hi` whose input column lies inside
+/// the row, and `x0`, the input column of output column `lo`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct InsideSpan {
+    pub lo: usize,
+    pub hi: usize,
+    pub x0: usize,
+}
+
+/// The [`InsideSpan`] of each of the `k_len` kernel taps along one axis, where output
+/// `o` of tap `k` reads input `o * stride + k * dil - pad`.
+pub(super) fn inside_spans(
+    out_len: usize,
+    k_len: usize,
+    stride: usize,
+    dil: usize,
+    pad: usize,
+    size: usize,
+) -> Vec<InsideSpan> {
+    (0..k_len)
+        .map(|k| {
+            let shift = k * dil;
+            // The first output whose input is at or after 0, and the first at or after `size`.
+            let lo = pad.saturating_sub(shift).div_ceil(stride).min(out_len);
+            let hi = (size + pad).saturating_sub(shift).div_ceil(stride);
+            let hi = hi.clamp(lo, out_len);
+            // `x0` is only read for a non-empty span, where it is at least 0.
+            let x0 = if hi > lo {
+                lo * stride + shift - pad
+            } else {
+                0
+            };
+            InsideSpan { lo, hi, x0 }
+        })
+        .collect()
+}
+
 /// Unfolds `[n, c, h, w]` into `[n, c*kh*kw, oh*ow]` (the layout of PyTorch's `unfold`):
 /// row `(ci, ky, kx)` holds, for every output position, the input value under that
 /// kernel tap, or `pad` outside the input.
@@ -41,23 +78,32 @@ pub fn im2col<T: Copy + Send + Sync + Default>(
     let (oh, ow) = win.out_hw();
     let (kh, kw) = win.kernel;
     let ys = source_table(oh, kh, win.stride.0, win.dilation.0, win.padding.0, win.h);
-    let xs = source_table(ow, kw, win.stride.1, win.dilation.1, win.padding.1, win.w);
     let (plane, positions) = (win.h * win.w, oh * ow);
     let mut out = output_vec::<T>(win.n * win.c * kh * kw * positions);
+    let spans = inside_spans(ow, kw, win.stride.1, win.dilation.1, win.padding.1, win.w);
+    let sw = win.stride.1;
     // One task per (batch, channel): its kh*kw rows read one input plane.
     let fill = |(bc, rows): (usize, &mut [T])| {
         let input = &x[bc * plane..][..plane];
         for (tap, row) in rows.chunks_exact_mut(positions.max(1)).enumerate() {
             let (ky, kx) = (tap / kw, tap % kw);
+            let span = spans[kx];
             for (oy, dst) in row.chunks_exact_mut(ow.max(1)).enumerate() {
                 let y = ys[oy * kh + ky];
-                match input.get(y.wrapping_mul(win.w)..) {
-                    Some(line) => {
-                        for (d, &xx) in dst.iter_mut().zip(xs.iter().skip(kx).step_by(kw)) {
-                            *d = line.get(xx).copied().unwrap_or(pad);
-                        }
+                if y == usize::MAX {
+                    dst.fill(pad);
+                    continue;
+                }
+                let line = &input[y * win.w..][..win.w];
+                dst[..span.lo].fill(pad);
+                dst[span.hi..].fill(pad);
+                let inside = &mut dst[span.lo..span.hi];
+                if sw == 1 {
+                    inside.copy_from_slice(&line[span.x0..][..inside.len()]);
+                } else {
+                    for (d, &v) in inside.iter_mut().zip(line[span.x0..].iter().step_by(sw)) {
+                        *d = v;
                     }
-                    None => dst.iter_mut().for_each(|d| *d = pad),
                 }
             }
         }
@@ -82,22 +128,30 @@ pub fn col2im<T: Copy + Send + Sync + Default>(
     let (oh, ow) = win.out_hw();
     let (kh, kw) = win.kernel;
     let ys = source_table(oh, kh, win.stride.0, win.dilation.0, win.padding.0, win.h);
-    let xs = source_table(ow, kw, win.stride.1, win.dilation.1, win.padding.1, win.w);
     let (plane, positions) = (win.h * win.w, oh * ow);
     let per_plane = kh * kw * positions;
     let mut out = output_vec::<T>(win.n * win.c * plane);
+    let spans = inside_spans(ow, kw, win.stride.1, win.dilation.1, win.padding.1, win.w);
+    let sw = win.stride.1;
     // Each (batch, channel) plane is written by one task only.
     let gather = |(bc, dst): (usize, &mut [T])| {
         let rows = &cols[bc * per_plane..][..per_plane];
         for (tap, row) in rows.chunks_exact(positions.max(1)).enumerate() {
             let (ky, kx) = (tap / kw, tap % kw);
+            let span = spans[kx];
             for (oy, values) in row.chunks_exact(ow.max(1)).enumerate() {
                 let y = ys[oy * kh + ky];
-                let Some(line) = dst.get_mut(y.wrapping_mul(win.w)..) else {
+                if y == usize::MAX {
                     continue;
-                };
-                for (&v, &xx) in values.iter().zip(xs.iter().skip(kx).step_by(kw)) {
-                    if let Some(d) = line.get_mut(xx) {
+                }
+                let line = &mut dst[y * win.w..][..win.w];
+                let inside = &values[span.lo..span.hi];
+                if sw == 1 {
+                    for (d, &v) in line[span.x0..][..inside.len()].iter_mut().zip(inside) {
+                        *d = add(*d, v);
+                    }
+                } else {
+                    for (d, &v) in line[span.x0..].iter_mut().step_by(sw).zip(inside) {
                         *d = add(*d, v);
                     }
                 }
@@ -129,6 +183,36 @@ mod tests {
             padding: (pad, pad),
             dilation: (1, 1),
             pad_value: 0.0,
+        }
+    }
+
+    #[test]
+    fn inside_spans_agree_with_the_source_table() {
+        for (size, k_len, stride, dil, pad) in [
+            (28, 5, 1, 1, 2),
+            (7, 3, 2, 1, 1),
+            (9, 3, 3, 2, 2),
+            (4, 5, 1, 1, 2),
+            (1, 3, 1, 1, 1),
+            (10, 2, 2, 1, 0),
+        ] {
+            let out_len = (size + 2 * pad - dil * (k_len - 1) - 1) / stride + 1;
+            let table = source_table(out_len, k_len, stride, dil, pad, size);
+            let spans = inside_spans(out_len, k_len, stride, dil, pad, size);
+            for (k, span) in spans.iter().enumerate() {
+                for o in 0..out_len {
+                    let source = table[o * k_len + k];
+                    let inside = (span.lo..span.hi).contains(&o);
+                    assert_eq!(
+                        inside,
+                        source != usize::MAX,
+                        "{size} {k_len} {stride} {dil} {pad} k{k} o{o}"
+                    );
+                    if inside {
+                        assert_eq!(source, span.x0 + (o - span.lo) * stride);
+                    }
+                }
+            }
         }
     }
 

@@ -5,6 +5,7 @@ use crate::backend::MatmulDims;
 use crate::{Layout, Shape};
 use gemm::Parallelism;
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 /// Products smaller than this many multiply-adds run single-threaded inside gemm.
 const GEMM_PAR_FLOPS: usize = 1 << 18;
@@ -31,30 +32,38 @@ pub fn matmul<T: Copy + Default + Send + Sync + 'static>(
     one: T,
 ) -> Vec<T> {
     let MatmulDims { m, n, k, .. } = d;
-    let mut out = output_vec::<T>(d.batch * m * n);
-    if m * n == 0 {
-        return out;
+    let total = d.batch * m * n;
+    if m * n == 0 || k == 0 {
+        // Empty products: nothing to multiply, the result is all zeros.
+        return output_vec::<T>(total);
     }
+    // gemm overwrites every element (it is told not to read the destination), so the
+    // buffer is not zero-filled first.
+    let mut out = Vec::<T>::with_capacity(total);
     let ra = al.dims().len();
     let rb = bl.dims().len();
     let (a_rs, a_cs) = (al.strides()[ra - 2] as isize, al.strides()[ra - 1] as isize);
     let (b_rs, b_cs) = (bl.strides()[rb - 2] as isize, bl.strides()[rb - 1] as isize);
     let a_offs = batch_offsets(al);
     let b_offs = batch_offsets(bl);
+    assert!(
+        a_offs.len() == d.batch && b_offs.len() == d.batch,
+        "matmul: operand batches {} and {} for {} products",
+        a_offs.len(),
+        b_offs.len(),
+        d.batch
+    );
     let big = m * n * k >= GEMM_PAR_FLOPS;
-    let one_product = |dst: &mut [T], ao: usize, bo: usize, par: Parallelism| {
-        if k == 0 {
-            return;
-        }
+    let one_product = |dst: &mut [MaybeUninit<T>], ao: usize, bo: usize, par: Parallelism| {
         // SAFETY: the layouts were checked against the storages by the caller: every
         // index `off + i*rs + j*cs` for i < rows, j < cols lies inside `a` and `b`, and
-        // `dst` holds exactly m*n row-major elements.
+        // `dst` holds exactly m*n row-major elements, which gemm only writes.
         unsafe {
             gemm::gemm(
                 m,
                 n,
                 k,
-                dst.as_mut_ptr(),
+                dst.as_mut_ptr().cast::<T>(),
                 1,
                 n as isize,
                 false,
@@ -73,20 +82,28 @@ pub fn matmul<T: Copy + Default + Send + Sync + 'static>(
             )
         }
     };
-    if big || d.batch == 1 {
+    // Threads split one product only when there are too few products to share out:
+    // a convolution's 64 small per-image products run best one per thread.
+    let threads = rayon::current_num_threads();
+    if d.batch == 1 || (big && d.batch < 2 * threads) {
         let par = if big {
-            Parallelism::Rayon(rayon::current_num_threads())
+            Parallelism::Rayon(threads)
         } else {
             Parallelism::None
         };
-        for ((dst, &ao), &bo) in out.chunks_mut(m * n).zip(&a_offs).zip(&b_offs) {
+        let products = out.spare_capacity_mut()[..total].chunks_mut(m * n);
+        for ((dst, &ao), &bo) in products.zip(&a_offs).zip(&b_offs) {
             one_product(dst, ao, bo, par);
         }
     } else {
-        out.par_chunks_mut(m * n)
+        out.spare_capacity_mut()[..total]
+            .par_chunks_mut(m * n)
             .zip(a_offs.par_iter().zip(b_offs.par_iter()))
             .for_each(|(dst, (&ao, &bo))| one_product(dst, ao, bo, Parallelism::None));
     }
+    // SAFETY: the loops above ran one product per batch entry, and each wrote all of
+    // its m*n elements.
+    unsafe { out.set_len(total) };
     out
 }
 

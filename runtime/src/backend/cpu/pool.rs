@@ -20,6 +20,10 @@ pub fn max_pool2d<T: Arith>(src: &[T], l: &Layout, win: &Window2d) -> (Vec<T>, V
     let (plane, out_plane) = (win.h * win.w, oh * ow);
     let mut values = output_vec::<T>(win.n * win.c * out_plane);
     let mut argmax = output_vec::<u32>(values.len());
+    // Without padding every tap is inside the input: no tables, no filtering.
+    let unpadded = win.padding == (0, 0);
+    // The usual 2×2 window with stride 2 gets a kernel of its own.
+    let pairs = unpadded && win.kernel == (2, 2) && win.stride == (2, 2) && win.dilation == (1, 1);
     let pool_plane = |(bc, (vals, idxs)): (usize, (&mut [T], &mut [u32]))| {
         let input = &x[bc * plane..][..plane];
         for (oy, (val_row, idx_row)) in vals
@@ -27,6 +31,16 @@ pub fn max_pool2d<T: Arith>(src: &[T], l: &Layout, win: &Window2d) -> (Vec<T>, V
             .zip(idxs.chunks_exact_mut(ow))
             .enumerate()
         {
+            if pairs {
+                let row = 2 * oy * win.w;
+                let (r0, r1) = (&input[row..][..win.w], &input[row + win.w..][..win.w]);
+                row_max_pairs(r0, r1, row, win.w, val_row, idx_row);
+                continue;
+            }
+            if unpadded {
+                row_max_inside(input, oy, win, val_row, idx_row);
+                continue;
+            }
             for (ox, (value, index)) in val_row.iter_mut().zip(idx_row.iter_mut()).enumerate() {
                 let taps_y = &ys[oy * kh..][..kh];
                 let taps_x = &xs[ox * kw..][..kw];
@@ -78,6 +92,67 @@ fn window_max<T: Arith>(input: &[T], w: usize, taps_y: &[usize], taps_x: &[usize
         }
     }
     (best, at)
+}
+
+/// [`window_max`] for a row of 2×2 windows with stride 2 over input rows `r0` and `r1`,
+/// where `r0` starts at flat position `at0` and the input is `w` wide.
+fn row_max_pairs<T: Arith>(
+    r0: &[T],
+    r1: &[T],
+    at0: usize,
+    w: usize,
+    values: &mut [T],
+    argmax: &mut [u32],
+) {
+    let outputs = values.iter_mut().zip(argmax.iter_mut());
+    let windows = r0.chunks_exact(2).zip(r1.chunks_exact(2));
+    for (ox, ((best, at), (top, bottom))) in outputs.zip(windows).enumerate() {
+        let first = at0 + 2 * ox;
+        let (mut b, mut i) = (top[0], first);
+        for (v, j) in [
+            (top[1], first + 1),
+            (bottom[0], first + w),
+            (bottom[1], first + w + 1),
+        ] {
+            let take = ((v > b) | v.is_nan()) & !b.is_nan();
+            b = if take { v } else { b };
+            i = if take { j } else { i };
+        }
+        *best = b;
+        *at = i as u32;
+    }
+}
+
+/// [`window_max`] for output row `oy` of an unpadded window (every tap inside the
+/// input). Tap by tap over the whole row, so the outputs are independent chains.
+fn row_max_inside<T: Arith>(
+    input: &[T],
+    oy: usize,
+    win: &Window2d,
+    values: &mut [T],
+    argmax: &mut [u32],
+) {
+    let (w, sw) = (win.w, win.stride.1);
+    for ky in 0..win.kernel.0 {
+        let row = (oy * win.stride.0 + ky * win.dilation.0) * w;
+        for kx in 0..win.kernel.1 {
+            let start = row + kx * win.dilation.1;
+            let taps = input[start..].iter().step_by(sw);
+            let outputs = values.iter_mut().zip(argmax.iter_mut());
+            if ky == 0 && kx == 0 {
+                for (i, ((best, at), &v)) in outputs.zip(taps).enumerate() {
+                    *best = v;
+                    *at = (start + i * sw) as u32;
+                }
+                continue;
+            }
+            for (i, ((best, at), &v)) in outputs.zip(taps).enumerate() {
+                let take = ((v > *best) | v.is_nan()) & !best.is_nan();
+                *best = if take { v } else { *best };
+                *at = if take { (start + i * sw) as u32 } else { *at };
+            }
+        }
+    }
 }
 
 /// Adjoint of [`max_pool2d`]: adds each gradient of `[n, c, oh, ow]` at the input
@@ -162,5 +237,56 @@ mod tests {
         assert_eq!(values[0], -3.0);
         assert!(values[1].is_nan());
         assert_eq!(&values[2..], &[-1.0, -2.0]);
+    }
+
+    #[test]
+    fn pair_rows_agree_with_the_general_rows() {
+        let (h, w) = (4, 7);
+        let x: Vec<f32> = [3., 1., 3., 3., 0., 2., 5., 4., 4., 1., 9., 2., 2., 5.]
+            .repeat(2)
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| if i == 17 { f32::NAN } else { v })
+            .collect();
+        let win = window(h, w, 2, 2, 0);
+        let (oh, ow) = win.out_hw();
+        for oy in 0..oh {
+            let (mut general, mut general_at) = (vec![0.0; ow], vec![0; ow]);
+            row_max_inside(&x, oy, &win, &mut general, &mut general_at);
+            let (mut pairs, mut pairs_at) = (vec![0.0; ow], vec![0; ow]);
+            let row = 2 * oy * w;
+            row_max_pairs(
+                &x[row..][..w],
+                &x[row + w..][..w],
+                row,
+                w,
+                &mut pairs,
+                &mut pairs_at,
+            );
+            assert_eq!(general_at, pairs_at);
+            let same = |a: f32, b: f32| a == b || (a.is_nan() && b.is_nan());
+            assert!(general.iter().zip(&pairs).all(|(&a, &b)| same(a, b)));
+        }
+    }
+
+    #[test]
+    fn inside_rows_agree_with_the_tap_tables() {
+        let (h, w) = (9, 11);
+        let x: Vec<f32> = (0..h * w).map(|i| ((i * 37) % 23) as f32).collect();
+        let mut win = window(h, w, 3, 2, 0);
+        win.kernel = (3, 2);
+        win.stride = (2, 3);
+        win.dilation = (2, 1);
+        let (oh, ow) = win.out_hw();
+        let ys = source_table(oh, 3, 2, 2, 0, h);
+        let xs = source_table(ow, 2, 3, 1, 0, w);
+        for oy in 0..oh {
+            let (mut values, mut at) = (vec![0.0; ow], vec![0; ow]);
+            row_max_inside(&x, oy, &win, &mut values, &mut at);
+            for ox in 0..ow {
+                let (v, i) = window_max(&x, w, &ys[oy * 3..][..3], &xs[ox * 2..][..2]);
+                assert_eq!((values[ox], at[ox]), (v, i as u32));
+            }
+        }
     }
 }
