@@ -14,6 +14,12 @@ const RMS_NORM: Kernel = Kernel {
     entry: "rms_norm",
 };
 
+const RMS_NORM_SUBGROUP: Kernel = Kernel {
+    family: "norm_subgroup",
+    source: shaders::NORM_SUBGROUP,
+    entry: "rms_norm",
+};
+
 const ADD_INTO: Kernel = Kernel {
     family: "llm",
     source: shaders::LLM,
@@ -47,7 +53,8 @@ const ATTENTION: Kernel = Kernel {
 /// Widest head the attention kernel holds in workgroup memory.
 pub const MAX_HEAD_DIM: usize = 256;
 
-/// Records `out = x / rms(x) * weight` for `rows` rows of `weight.len()` columns.
+/// Records `out = x / rms(x) * weight` for `rows` rows of `weight.len()` columns (with
+/// subgroup sums where the adapter has subgroups).
 pub fn rms_norm(
     out: &GpuBuffer,
     x: &GpuBuffer,
@@ -55,7 +62,24 @@ pub fn rms_norm(
     rows: usize,
     eps: f32,
 ) -> Result<()> {
+    let subgroups = context()?.has_subgroups();
+    rms_norm_with(out, (x, weight), rows, eps, subgroups)
+}
+
+/// [`rms_norm`] with the subgroup kernel or the portable one.
+pub(super) fn rms_norm_with(
+    out: &GpuBuffer,
+    (x, weight): (&GpuBuffer, &GpuBuffer),
+    rows: usize,
+    eps: f32,
+    subgroups: bool,
+) -> Result<()> {
     let op = "gpu rms_norm";
+    let kernel = if subgroups {
+        RMS_NORM_SUBGROUP
+    } else {
+        RMS_NORM
+    };
     let cols = weight.len();
     x.check(rows * cols, op, "the input")?;
     out.check(rows * cols, op, "the output")?;
@@ -64,7 +88,7 @@ pub fn rms_norm(
     let groups = groups_per_row(ctx, rows, op)?;
     run_groups(
         ctx,
-        RMS_NORM,
+        kernel,
         &info,
         &[out.raw(), x.raw(), weight.raw()],
         groups,

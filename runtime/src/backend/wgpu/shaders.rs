@@ -34,5 +34,7 @@ pub const ROPE: &str = include_str!("../../../../shaders/rope.wgsl");
 pub const ATTENTION: &str = include_str!("../../../../shaders/attention.wgsl");
 /// RMSNorm over rows.
 pub const NORM: &str = include_str!("../../../../shaders/norm.wgsl");
+/// RMSNorm over rows with subgroup sums.
+pub const NORM_SUBGROUP: &str = include_str!("../../../../shaders/norm_subgroup.wgsl");
 /// Residual adds, bias adds and SwiGLU on plain buffers.
 pub const LLM: &str = include_str!("../../../../shaders/llm.wgsl");

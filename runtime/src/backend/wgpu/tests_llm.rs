@@ -1,6 +1,8 @@
 //! The LLM kernels against the CPU reference: quantized products and lookups, RoPE in
 //! both layouts, flash attention (prefill, decode, grouped queries), RMSNorm and SwiGLU.
 
+use super::context::context;
+use super::decoder::rms_norm_with;
 use super::test_support::gpu;
 use super::{
     add_bias, add_into, attention, rms_norm, rope, rope_table, swiglu, AttentionDims, GpuBuffer,
@@ -247,6 +249,15 @@ fn rms_norm_swiglu_and_adds_match_cpu() {
     let xb = upload(&x);
     rms_norm(&out, &xb, &upload(&w), rows, 1e-5).expect("rms_norm");
     assert_near(&read(&out, x.len()), &want, 1e-5, "rms_norm");
+    // Both kernels where the adapter has subgroups.
+    let wb = upload(&w);
+    let subgroups = context().expect("gpu").has_subgroups();
+    for with_subgroups in [false, subgroups] {
+        let out = GpuBuffer::uninit(x.len(), "test").expect("alloc");
+        rms_norm_with(&out, (&xb, &wb), rows, 1e-5, with_subgroups).expect("rms_norm");
+        let what = format!("rms_norm, subgroups {with_subgroups}");
+        assert_near(&read(&out, x.len()), &want, 1e-5, &what);
+    }
 
     let up = values(x.len(), 0.23, 1.0);
     let mut gate = x.clone();
