@@ -1,10 +1,13 @@
-//! GPU benchmark: f32 matmul TFLOP/s, LeNet training samples/s (GPU vs CPU) and attention
-//! forward time and memory, with PyTorch figures beside them when a reference file is given.
+//! GPU benchmark: f32 matmul TFLOP/s, LeNet training samples/s (GPU vs CPU), attention
+//! forward time and memory (flash kernel vs materialised scores) and LLM decode tok/s (GPU
+//! vs CPU), with PyTorch figures beside them when a reference file is given.
 //!
 //! `gpu_bench [--quick] [--reference torch.json]`; `run.sh` beside this file builds nothing,
 //! it runs the prebuilt binary and the PyTorch reference in one go.
 
-use born::backend::wgpu::{describe_gpu, memory, reset_peak};
+mod llm;
+
+use born::backend::wgpu::{attention, describe_gpu, memory, reset_peak, AttentionDims, GpuBuffer};
 use born::loss::cross_entropy;
 use born::nn::{LeNet, Module};
 use born::optim::{Optimizer, Sgd};
@@ -150,7 +153,25 @@ fn bench_attention(plan: &Plan) -> Result<()> {
             "  seq {seq:<6} naive                  {:>8.2} {mib:>10.1}",
             secs * 1e3
         );
-        println!("  seq {seq:<6} flash                  not implemented on the gpu yet");
+        let (q, k, v) = (q.to_vec::<f32>()?, k.to_vec::<f32>()?, v.to_vec::<f32>()?);
+        let up = |x: &[f32]| GpuBuffer::from_f32(x, "bench");
+        let (q, k, v) = (up(&q)?, up(&k)?, up(&v)?);
+        let out = GpuBuffer::uninit(seq * 64, "bench")?;
+        let dims = AttentionDims {
+            n: seq,
+            n_heads: 1,
+            n_kv_heads: 1,
+            head_dim: 64,
+            len: seq,
+        };
+        let before = memory().in_use;
+        reset_peak();
+        let secs = time_it(dev, 0.5, || attention(&out, &q, &k, &v, dims))?;
+        let mib = (memory().peak_in_use.saturating_sub(before)) as f64 / (1 << 20) as f64;
+        println!(
+            "  seq {seq:<6} flash (causal)         {:>8.2} {mib:>10.1}",
+            secs * 1e3
+        );
     }
     Ok(())
 }
@@ -199,5 +220,6 @@ fn main() -> Result<()> {
     bench_matmul(&plan, &reference)?;
     bench_cnn(&plan, &reference)?;
     bench_attention(&plan)?;
+    llm::bench_llm(quick)?;
     Ok(())
 }

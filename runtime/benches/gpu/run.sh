@@ -13,6 +13,13 @@ if [[ ! -x "$bin" ]]; then
     echo "no benchmark binary at $bin; build it with: cargo build --release -p born --example gpu_bench" >&2
     exit 1
 fi
+# The Vulkan loader: unpacked from the Debian packages in target/vulkan-debs (see
+# README.md) when the machine lacks it.
+debs="${BORN_VULKAN_DEBS:-$root/target/vulkan-debs}"
+if ! ldconfig -p | grep -q 'libvulkan\.so\.1' && compgen -G "$debs/*.deb" >/dev/null; then
+    for deb in "$debs"/*.deb; do dpkg -x "$deb" /; done
+    ldconfig
+fi
 args=("$@")
 ref="$(mktemp --suffix .json)"
 trap 'rm -f "$ref"' EXIT

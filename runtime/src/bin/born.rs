@@ -6,9 +6,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use born::io::gguf::GgufFile;
+use born::llm::gpu::GpuLlama;
 use born::llm::tokenizer::{EncodeOptions, TiktokenEncoding, Tokenizer};
 use born::llm::{LanguageModel, LogitsFor, SamplingParams, TextGenerator};
 use born::quant::GgmlType;
+use born::Device;
 use clap::{Parser, Subcommand};
 
 /// Born's LLM tools.
@@ -88,6 +90,9 @@ enum Command {
         /// Worker threads (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
+        /// Where the network runs: cpu or gpu.
+        #[arg(long, default_value = "cpu")]
+        device: String,
     },
     /// Convert an HF safetensors directory to GGUF, or a GGUF file to an HF directory.
     Convert {
@@ -112,6 +117,9 @@ enum Command {
         /// Worker threads (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
+        /// Where the network runs: cpu or gpu.
+        #[arg(long, default_value = "cpu")]
+        device: String,
     },
 }
 
@@ -139,6 +147,7 @@ fn main() -> ExitCode {
             draft,
             draft_tokens,
             threads,
+            device,
         } => {
             let params = SamplingParams {
                 temperature,
@@ -151,8 +160,12 @@ fn main() -> ExitCode {
                 stop,
                 ..SamplingParams::default()
             };
-            set_threads(threads)
-                .and_then(|()| generate(&model, &prompt, params, draft.as_deref(), draft_tokens))
+            let run = Run {
+                draft: draft.as_deref(),
+                draft_tokens,
+                device: &device,
+            };
+            set_threads(threads).and_then(|()| generate(&model, &prompt, params, run))
         }
         Command::Convert {
             input,
@@ -164,7 +177,10 @@ fn main() -> ExitCode {
             prompt_tokens,
             decode_tokens,
             threads,
-        } => set_threads(threads).and_then(|()| bench(&model, prompt_tokens, decode_tokens)),
+            device,
+        } => {
+            set_threads(threads).and_then(|()| bench(&model, prompt_tokens, decode_tokens, &device))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -306,19 +322,31 @@ fn set_threads(threads: Option<usize>) -> CliResult {
     Ok(())
 }
 
-/// `born generate`.
-fn generate(
-    model: &Path,
-    prompt: &str,
-    params: SamplingParams,
-    draft: Option<&Path>,
+/// The `--device` option.
+fn parse_device(name: &str) -> Result<Device, Box<dyn std::error::Error>> {
+    match name.to_ascii_lowercase().as_str() {
+        "cpu" => Ok(Device::Cpu),
+        "gpu" => Ok(Device::gpu()?),
+        other => Err(format!("unknown device {other:?} (cpu or gpu)").into()),
+    }
+}
+
+/// How `born generate` runs: draft model and device.
+struct Run<'a> {
+    draft: Option<&'a Path>,
     draft_tokens: usize,
-) -> CliResult {
-    let lm = LanguageModel::load(model)?;
-    let draft = draft.map(LanguageModel::load).transpose()?;
+    device: &'a str,
+}
+
+/// `born generate`.
+fn generate(model: &Path, prompt: &str, params: SamplingParams, run: Run<'_>) -> CliResult {
+    let device = parse_device(run.device)?;
+    let mut lm = LanguageModel::load(model)?;
+    lm.to_device(device)?;
+    let draft = run.draft.map(LanguageModel::load).transpose()?;
     let mut generator = TextGenerator::new(&lm, params);
     if let Some(d) = &draft {
-        generator = generator.with_draft(d, draft_tokens);
+        generator = generator.with_draft(d, run.draft_tokens);
     }
     let mut out = std::io::stdout().lock();
     out.write_all(prompt.as_bytes())?;
@@ -350,30 +378,44 @@ fn convert(input: &Path, output: &Path, ggml_type: &str) -> CliResult {
 }
 
 /// `born bench`: prefill and decode speed on synthetic token ids.
-fn bench(model: &Path, prompt_tokens: usize, decode_tokens: usize) -> CliResult {
+fn bench(model: &Path, prompt_tokens: usize, decode_tokens: usize, device: &str) -> CliResult {
+    let device = parse_device(device)?;
     let m = born::llm::language_model::load_network(model)?;
     let vocab = m.config().vocab_size as u32;
     let prompt: Vec<u32> = (0..prompt_tokens.max(1) as u32)
         .map(|i| (i * 7919 + 13) % vocab)
         .collect();
-    let mut cache = m.new_cache(prompt.len() + decode_tokens + 1);
+    let max_len = prompt.len() + decode_tokens + 1;
+    let gpu = match device {
+        Device::Gpu => Some(GpuLlama::upload(&m)?),
+        Device::Cpu => None,
+    };
+    let mut cpu_cache = m.new_cache(max_len);
+    let mut gpu_cache = gpu.as_ref().map(|g| g.new_cache(max_len)).transpose()?;
+    let mut forward = |tokens: &[u32]| match (&gpu, &mut gpu_cache) {
+        (Some(g), Some(c)) => g.forward(tokens, c, LogitsFor::Last),
+        _ => m.forward(tokens, &mut cpu_cache, LogitsFor::Last),
+    };
     let t0 = std::time::Instant::now();
-    let mut logits = m.forward(&prompt, &mut cache, LogitsFor::Last)?;
+    let mut logits = forward(&prompt)?;
     let prefill = t0.elapsed().as_secs_f64();
     let t0 = std::time::Instant::now();
     for _ in 0..decode_tokens {
         let next = born::llm::sampling::argmax(&logits);
-        logits = m.forward(&[next], &mut cache, LogitsFor::Last)?;
+        logits = forward(&[next])?;
     }
     let decode = t0.elapsed().as_secs_f64();
     let c = m.config();
+    let on = match device {
+        Device::Gpu => format!("gpu {}", born::backend::wgpu::describe_gpu()?),
+        Device::Cpu => format!("cpu, {} threads", rayon::current_num_threads()),
+    };
     println!(
-        "model: {} ({} layers, hidden {}, vocab {}), {} threads",
+        "model: {} ({} layers, hidden {}, vocab {}), {on}",
         model.display(),
         c.n_layers,
         c.hidden_size,
         c.vocab_size,
-        rayon::current_num_threads()
     );
     println!(
         "prefill: {} tokens in {prefill:.3} s = {:.2} tok/s",

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::time::Instant;
 
-use super::kv_cache::KvCache;
+use super::gpu::DeviceCache;
 use super::language_model::LanguageModel;
 use super::llama::LogitsFor;
 use super::sampling::{Sampler, SamplingParams};
@@ -123,7 +123,7 @@ impl<'m> TextGenerator<'m> {
 pub struct Generation<'m> {
     model: &'m LanguageModel,
     draft: Option<DraftState<'m>>,
-    cache: KvCache,
+    cache: DeviceCache,
     sampler: Sampler,
     tokens: Vec<u32>,
     prompt_len: usize,
@@ -147,6 +147,13 @@ impl<'m> Generation<'m> {
         if prompt.is_empty() {
             return Err(Error::invalid("generate", "the prompt has no tokens"));
         }
+        if draft.is_some() && model.gpu_network().is_some() {
+            return Err(Error::invalid(
+                "generate",
+                "speculative decoding runs on the cpu only; generate without a draft model \
+                 on the gpu",
+            ));
+        }
         let max_len = prompt.len() + params.max_tokens;
         let draft = match draft {
             Some((d, k)) => Some(DraftState::new(model, d, k, max_len)?),
@@ -155,7 +162,7 @@ impl<'m> Generation<'m> {
         let stop = StopMatcher::new(&params.stop);
         let exhausted = params.max_tokens == 0;
         Ok(Generation {
-            cache: model.model().new_cache(max_len),
+            cache: DeviceCache::new(model, max_len)?,
             sampler: Sampler::new(params)?,
             prompt_len: prompt.len(),
             stats: GenerationStats {
@@ -199,10 +206,11 @@ impl<'m> Generation<'m> {
         crate::interrupt::check()?;
         let t0 = Instant::now();
         let model = self.model.model();
+        let lm = self.model;
         if !self.started {
             let mut logits = Vec::new();
             for chunk in self.tokens.chunks(PREFILL_BATCH) {
-                logits = model.forward(chunk, &mut self.cache, LogitsFor::Last)?;
+                logits = self.cache.forward(lm, chunk, LogitsFor::Last)?;
             }
             if let Some(d) = &mut self.draft {
                 d.prefill(&self.tokens)?;
@@ -224,7 +232,7 @@ impl<'m> Generation<'m> {
                 let (sampled, proposed, accepted) = speculative_step(
                     model,
                     d,
-                    &mut self.cache,
+                    self.cache.cpu_mut("speculative decoding")?,
                     &mut self.sampler,
                     &self.tokens,
                     remaining,
@@ -238,7 +246,7 @@ impl<'m> Generation<'m> {
                 }
             }
             None => {
-                let logits = model.forward(&[last], &mut self.cache, LogitsFor::Last)?;
+                let logits = self.cache.forward(lm, &[last], LogitsFor::Last)?;
                 let t = self.sampler.sample(&logits, &self.tokens)?;
                 self.accept(t);
             }

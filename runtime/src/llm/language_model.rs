@@ -2,17 +2,19 @@
 //! from a GGUF file or a Hugging Face directory.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::Value;
 
 use super::config::LlamaConfig;
 use super::generator::{GenerationStats, TextGenerator};
+use super::gpu::GpuLlama;
 use super::llama::LlamaModel;
 use super::sampling::SamplingParams;
 use super::tokenizer::{ChatTemplate, Tokenizer};
 use super::weights::SafetensorsWeights;
 use crate::io::gguf::GgufFile;
-use crate::{Error, Result};
+use crate::{Device, Error, Result};
 
 /// A model with everything needed to turn text into text.
 #[derive(Debug, Clone)]
@@ -21,6 +23,7 @@ pub struct LanguageModel {
     tokenizer: Tokenizer,
     chat_template: Option<ChatTemplate>,
     eos_ids: Vec<u32>,
+    gpu: Option<Arc<GpuLlama>>,
 }
 
 /// Loads only the network of a GGUF file or an HF directory (no tokenizer needed).
@@ -62,6 +65,7 @@ impl LanguageModel {
             tokenizer,
             chat_template,
             eos_ids,
+            gpu: None,
         })
     }
 
@@ -113,12 +117,40 @@ impl LanguageModel {
             tokenizer,
             chat_template,
             eos_ids,
+            gpu: None,
         })
     }
 
     /// The network.
     pub fn model(&self) -> &LlamaModel {
         &self.model
+    }
+
+    /// Runs the network on `device` from now on: `Device::Gpu` uploads the weights once
+    /// (block-quantized ones stay encoded), `Device::Cpu` drops the GPU copy.
+    pub fn to_device(&mut self, device: Device) -> Result<()> {
+        self.gpu = match device {
+            Device::Cpu => None,
+            Device::Gpu => match &self.gpu {
+                Some(g) => Some(g.clone()),
+                None => Some(Arc::new(GpuLlama::upload(&self.model)?)),
+            },
+        };
+        Ok(())
+    }
+
+    /// Where the network runs.
+    pub fn device(&self) -> Device {
+        if self.gpu.is_some() {
+            Device::Gpu
+        } else {
+            Device::Cpu
+        }
+    }
+
+    /// The GPU copy of the network, after `to_device(Device::Gpu)`.
+    pub fn gpu_network(&self) -> Option<&GpuLlama> {
+        self.gpu.as_deref()
     }
 
     /// The tokenizer.

@@ -23,16 +23,16 @@ pub enum LogitsFor {
 
 /// One transformer block.
 #[derive(Debug, Clone)]
-struct Block {
-    attn_norm: Vec<f32>,
-    q: Linear,
-    k: Linear,
-    v: Linear,
-    o: Linear,
-    ffn_norm: Vec<f32>,
-    gate: Linear,
-    up: Linear,
-    down: Linear,
+pub(crate) struct Block {
+    pub(crate) attn_norm: Vec<f32>,
+    pub(crate) q: Linear,
+    pub(crate) k: Linear,
+    pub(crate) v: Linear,
+    pub(crate) o: Linear,
+    pub(crate) ffn_norm: Vec<f32>,
+    pub(crate) gate: Linear,
+    pub(crate) up: Linear,
+    pub(crate) down: Linear,
 }
 
 /// A Llama-family model ready for inference.
@@ -139,6 +139,18 @@ impl LlamaModel {
     /// The hyper-parameters.
     pub fn config(&self) -> &LlamaConfig {
         &self.config
+    }
+
+    /// The embedding, blocks, final norm, output layer and rotary embedding (for
+    /// executors on other devices).
+    pub(crate) fn parts(&self) -> (&QuantizedMatrix, &[Block], &[f32], &Linear, &Rope) {
+        (
+            &self.embed,
+            &self.blocks,
+            &self.norm,
+            &self.lm_head,
+            &self.rope,
+        )
     }
 
     /// An empty KV cache for up to `max_len` positions (capped at the model's context).

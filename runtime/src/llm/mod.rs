@@ -7,6 +7,7 @@ pub mod config;
 pub mod convert;
 mod errors;
 pub mod generator;
+pub mod gpu;
 pub mod kv_cache;
 pub mod language_model;
 pub mod linear;

@@ -44,6 +44,16 @@ impl Rope {
         self
     }
 
+    /// Inverse frequency of each rotated pair.
+    pub fn inv_freq(&self) -> &[f32] {
+        &self.inv_freq
+    }
+
+    /// Which dimensions form the rotated pairs.
+    pub fn layout(&self) -> RopeLayout {
+        self.layout
+    }
+
     /// Number of rotated dimensions.
     pub fn dim(&self) -> usize {
         self.inv_freq.len() * 2

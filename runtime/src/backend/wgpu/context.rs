@@ -13,6 +13,7 @@ pub struct GpuContext {
     pub(super) queue: wgpu::Queue,
     info: wgpu::AdapterInfo,
     limits: wgpu::Limits,
+    features: wgpu::Features,
     pipelines: Mutex<HashMap<(&'static str, &'static str), Arc<wgpu::ComputePipeline>>>,
     errors: Arc<Mutex<Vec<String>>>,
 }
@@ -86,9 +87,12 @@ fn open() -> std::result::Result<GpuContext, String> {
     };
     let info = adapter.get_info();
     let limits = adapter.limits();
+    // Optional features the kernels use when present.
+    let features = adapter.features()
+        & (wgpu::Features::SUBGROUP | wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::SHADER_F16);
     let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
         label: Some("born"),
-        required_features: wgpu::Features::empty(),
+        required_features: features,
         required_limits: limits.clone(),
         ..Default::default()
     }))
@@ -105,6 +109,7 @@ fn open() -> std::result::Result<GpuContext, String> {
         queue,
         info,
         limits,
+        features,
         pipelines: Mutex::new(HashMap::new()),
         errors,
     })
@@ -114,18 +119,24 @@ impl GpuContext {
     /// The chosen adapter's name, backend and driver, for display.
     pub fn describe(&self) -> String {
         format!(
-            "{} ({:?}, {:?}, driver {} {})",
+            "{} ({:?}, {:?}, driver {} {}, features {:?})",
             self.info.name,
             self.info.backend,
             self.info.device_type,
             self.info.driver,
-            self.info.driver_info
+            self.info.driver_info,
+            self.features
         )
     }
 
     /// Whether the adapter is a software rasterizer (llvmpipe, lavapipe, WARP).
     pub fn is_software(&self) -> bool {
         self.info.device_type == wgpu::DeviceType::Cpu
+    }
+
+    /// Whether kernels may use subgroup operations.
+    pub fn has_subgroups(&self) -> bool {
+        self.features.contains(wgpu::Features::SUBGROUP)
     }
 
     /// The largest buffer one shader binding may address, in bytes.

@@ -1,4 +1,5 @@
-//! Batched f32 matrix product with the tiled, register-blocked kernel.
+//! Batched f32 matrix product with the tiled, register-blocked kernels (64x64 output
+//! tiles, or 128x128 ones for large outputs).
 
 use super::context::context;
 use super::elementwise::copy_strided;
@@ -15,8 +16,22 @@ const MATMUL: Kernel = Kernel {
     entry: "matmul",
 };
 
+const MATMUL_BIG: Kernel = Kernel {
+    family: "matmul_big",
+    source: shaders::MATMUL_BIG,
+    entry: "matmul_big",
+};
+
 /// Output rows and columns per workgroup (must match `shaders/matmul.wgsl`).
 const TILE: usize = 64;
+
+/// Output rows and columns per workgroup of the large-output kernel
+/// (`shaders/matmul_big.wgsl`).
+const BIG_TILE: usize = 128;
+
+/// Fewest 128x128 tiles for which the large-output kernel is used: below it the 64x64
+/// kernel keeps more workgroups in flight.
+const BIG_MIN_TILES: usize = 256;
 
 /// The single stride stepping through a view's batch dims in row-major order, if one exists.
 fn batch_stride(l: &Layout) -> Option<usize> {
@@ -84,7 +99,13 @@ pub fn matmul(
     info.extend(a_info);
     info.extend(b_info);
     let max = ctx.max_groups() as usize;
-    let groups = (dims.n.div_ceil(TILE), dims.m.div_ceil(TILE), dims.batch);
+    let big_tiles = dims.n.div_ceil(BIG_TILE) * dims.m.div_ceil(BIG_TILE) * dims.batch;
+    let (kernel, tile) = if big_tiles >= BIG_MIN_TILES {
+        (MATMUL_BIG, BIG_TILE)
+    } else {
+        (MATMUL, TILE)
+    };
+    let groups = (dims.n.div_ceil(tile), dims.m.div_ceil(tile), dims.batch);
     if groups.0 > max || groups.1 > max || groups.2 > max {
         return Err(Error::invalid(
             op,
@@ -96,6 +117,6 @@ pub fn matmul(
     }
     let buffers = [out.raw(), a_buf.raw(), b_buf.raw()];
     let groups = (groups.0 as u32, groups.1 as u32, groups.2 as u32);
-    run_groups(ctx, MATMUL, &info, &buffers, groups, op)?;
+    run_groups(ctx, kernel, &info, &buffers, groups, op)?;
     Ok(out)
 }

@@ -1,21 +1,30 @@
 //! The wgpu backend: WGSL kernels from `shaders/` on any Vulkan, Metal, DX12 or GL adapter,
 //! pooled buffers, and lazily batched command recording.
 
+mod buffer;
 mod context;
 mod conv;
+mod decoder;
 mod elementwise;
 mod index;
 mod info;
 mod launch;
 mod matmul;
 mod pool;
+mod qmatmul;
 mod recorder;
 mod reduce;
 mod shaders;
 mod storage;
 
+pub use buffer::GpuBuffer;
 pub use context::{describe_gpu, BACKEND_ENV};
+pub use decoder::{
+    add_bias, add_into, attention, rms_norm, rope, rope_table, swiglu, AttentionDims, RopeDims,
+    MAX_HEAD_DIM,
+};
 pub use pool::{memory, reset_peak, GpuMemory};
+pub use qmatmul::GpuMatrix;
 pub use storage::GpuStorage;
 
 use super::cpu::CpuStorage;
@@ -155,6 +164,8 @@ impl BackendStorage for GpuStorage {
 
 #[cfg(test)]
 mod test_support;
+#[cfg(test)]
+mod tests_llm;
 #[cfg(test)]
 mod tests_ops;
 #[cfg(test)]

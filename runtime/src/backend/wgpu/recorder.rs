@@ -121,6 +121,21 @@ pub fn copy(ctx: &GpuContext, src: &wgpu::Buffer, dst: &wgpu::Buffer, bytes: u64
     });
 }
 
+/// Records a copy of `bytes` bytes from `src` at `src_offset` to `dst` at `dst_offset`.
+pub fn copy_region(
+    ctx: &GpuContext,
+    (src, src_offset): (&wgpu::Buffer, u64),
+    (dst, dst_offset): (&wgpu::Buffer, u64),
+    bytes: u64,
+) {
+    if bytes == 0 {
+        return;
+    }
+    record(ctx, |encoder| {
+        encoder.copy_buffer_to_buffer(src, src_offset, dst, dst_offset, bytes);
+    });
+}
+
 /// A pooled buffer holding `bytes` (padded to 4 bytes), copied in order with the batch.
 pub fn upload(ctx: &GpuContext, bytes: &[u8], op: &'static str) -> Result<PooledBuffer> {
     let padded = bytes.len().div_ceil(4) * 4;

@@ -253,6 +253,8 @@ fn matmul_shapes_batches_and_transposes() {
         (65, 1023, 7),
         (1023, 7, 65),
         (130, 70, 129),
+        // 17 x 17 tiles of 128: the large-output kernel, with ragged edges.
+        (2050, 19, 2049),
     ] {
         let a = randn((m, k));
         let b = randn((k, n));
