@@ -449,23 +449,36 @@ mod tests {
     fn quantized_conversions_load_and_generate() {
         let tmp = std::env::temp_dir().join(format!("born-convert-q-{}", std::process::id()));
         std::fs::create_dir_all(&tmp).expect("temp dir");
-        for ty in [
-            GgmlType::F16,
-            GgmlType::Q8_0,
-            GgmlType::Q4_0,
-            GgmlType::Q4_K,
-        ] {
-            let out = tmp.join(format!("{}.gguf", ty.name()));
-            let notes = hf_dir_to_gguf(&fixture("tiny-llama"), &out, ty).expect("convert");
-            // Rows of 64 or 128 values are not whole 256-value K-quant blocks.
-            assert_eq!(ty == GgmlType::Q4_K, !notes.is_empty(), "{notes:?}");
-            let lm = LanguageModel::load(&out).expect("load");
-            let params = SamplingParams {
-                ignore_eos: true,
-                ..SamplingParams::greedy(8)
-            };
-            let text = lm.generate("First", &params).expect("generate");
-            assert!(!text.is_empty());
+        let ids = [0u32, 40, 41, 260, 300, 7];
+        for src in ["tiny-llama", "tiny-gpt2"] {
+            let want = logits(&LanguageModel::load(fixture(src)).expect("HF model"), &ids);
+            // Bounds about twice the differences measured on these fixtures.
+            for (ty, tol) in [
+                (GgmlType::F16, 0.01),
+                (GgmlType::Q8_0, 0.3),
+                (GgmlType::Q4_0, 5.0),
+                (GgmlType::Q4_K, 1.0),
+                (GgmlType::Q6_K, 0.3),
+            ] {
+                let out = tmp.join(format!("{src}-{}.gguf", ty.name()));
+                let notes = hf_dir_to_gguf(&fixture(src), &out, ty).expect("convert");
+                // Rows of 64 or 128 values are not whole 256-value K-quant blocks.
+                let k_quant = ty.block_size() == 256;
+                assert_eq!(k_quant, !notes.is_empty(), "{src} {ty}: {notes:?}");
+                let lm = LanguageModel::load(&out).expect("load");
+                let worst = logits(&lm, &ids)
+                    .iter()
+                    .zip(&want)
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0f32, f32::max);
+                assert!(worst < tol, "{src} {ty}: logits differ by {worst}");
+                let params = SamplingParams {
+                    ignore_eos: true,
+                    ..SamplingParams::greedy(8)
+                };
+                let text = lm.generate("First", &params).expect("generate");
+                assert!(!text.is_empty());
+            }
         }
         assert!(
             hf_dir_to_gguf(&fixture("tiny-llama"), &tmp.join("x.gguf"), GgmlType::Q2_K).is_err()

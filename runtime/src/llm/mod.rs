@@ -26,6 +26,8 @@ pub mod trainable;
 pub mod weights;
 
 #[cfg(test)]
+mod llamacpp_tests;
+#[cfg(test)]
 mod tests;
 
 pub use config::{Llama3RopeScaling, LlamaConfig, RopeLayout};

@@ -247,3 +247,73 @@ pub fn quantize_q6_k(x: &[f32]) -> BlockQ6_K {
         d,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quant::{dequantize, GgmlType};
+
+    /// Reproducible values with a few outliers, as weights have.
+    fn values(n: usize, seed: u64) -> Vec<f32> {
+        let mut s = seed;
+        (0..n)
+            .map(|i| {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                let u = (s >> 40) as f32 / (1u64 << 24) as f32 - 0.5;
+                if i % 97 == 0 {
+                    u * 8.0
+                } else {
+                    u
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn q6_k_levels_are_the_nearest_of_each_group_scale() {
+        let x = values(4 * QK_K, 0x2545_f491_4f6c_dd1d);
+        for chunk in x.chunks_exact(QK_K) {
+            let block = quantize_q6_k(chunk);
+            let back = dequantize(GgmlType::Q6_K, bytemuck::bytes_of(&block), QK_K)
+                .expect("one whole block");
+            let d = block.d.to_f32();
+            for (j, &sc) in block.scales.iter().enumerate() {
+                let step = (d * sc as f32).abs();
+                for i in 16 * j..16 * j + 16 {
+                    // Within half a step, unless the value lies past the clamped range.
+                    let outside = (chunk[i] / (d * sc as f32)).round().abs() > 31.0;
+                    let err = (back[i] - chunk[i]).abs();
+                    assert!(
+                        outside || err <= 0.5 * step * 1.0001,
+                        "value {i}: error {err}"
+                    );
+                }
+            }
+        }
+        let sse: f64 = {
+            let q = crate::quant::quantize(GgmlType::Q6_K, &x).expect("whole blocks");
+            let back = dequantize(GgmlType::Q6_K, &q, x.len()).expect("whole blocks");
+            back.iter()
+                .zip(&x)
+                .map(|(a, b)| f64::from(a - b).powi(2))
+                .sum()
+        };
+        let energy: f64 = x.iter().map(|v| f64::from(*v).powi(2)).sum();
+        assert!(
+            sse / energy < 1e-3,
+            "relative squared error {}",
+            sse / energy
+        );
+    }
+
+    #[test]
+    fn q6_k_of_zeros_is_zero() {
+        let block = quantize_q6_k(&[0.0; QK_K]);
+        assert_eq!(block.d.to_f32(), 0.0);
+        assert!(block.scales.iter().all(|&s| s == 0));
+        let back = dequantize(GgmlType::Q6_K, bytemuck::bytes_of(&block), QK_K).expect("block");
+        assert!(back.iter().all(|&v| v == 0.0));
+    }
+}
