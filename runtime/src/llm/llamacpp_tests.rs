@@ -238,3 +238,23 @@ fn q6_k_error_equals_llama_cpp_q6_k_error() {
     }
     std::fs::remove_dir_all(&dir).expect("clean up");
 }
+
+#[test]
+fn born_gpt2_gguf_gives_llama_cpp_greedy_tokens() {
+    let want = &recorded()["gpt2"];
+    let ids = |v: &Value| -> Vec<u32> { numbers::<f64>(v).into_iter().map(|x| x as u32).collect() };
+    let (prompt, greedy) = (ids(&want["prompt_ids"]), ids(&want["greedy"]));
+    let dir = temp_dir("gpt2");
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let out = dir.join("gpt2.gguf");
+    hf_dir_to_gguf(&fixture("tiny-gpt2"), &out, GgmlType::F32).expect("convert");
+    let (last, choices) = born_run(&out, &prompt, &greedy);
+    let worst = last
+        .iter()
+        .zip(numbers::<f32>(&want["logits"]))
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
+    assert!(worst < 0.02, "logits differ from llama.cpp's by {worst}");
+    assert_eq!(choices, greedy, "greedy tokens differ from llama.cpp's");
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
