@@ -3,6 +3,7 @@
 
 use born::backend::wgpu::describe_gpu;
 use born::llm::gpu::GpuLlama;
+use born::llm::network::Network;
 use born::llm::weights::{RawTensor, TensorSource};
 use born::llm::{LlamaConfig, LlamaModel, LogitsFor, RopeLayout};
 use born::quant::{quantize, GgmlType, SharedBytes};
@@ -115,7 +116,7 @@ fn decode_rate(
 pub fn bench_llm(quick: bool) -> Result<()> {
     let c = config(quick);
     let t0 = Instant::now();
-    let model = LlamaModel::load(c.clone(), &random_weights(&c)?)?;
+    let model = Network::Llama(LlamaModel::load(c.clone(), &random_weights(&c)?)?);
     let built = t0.elapsed().as_secs_f64();
     let t0 = Instant::now();
     let gpu = GpuLlama::upload(&model)?;

@@ -100,7 +100,7 @@ enum Command {
         input: PathBuf,
         /// The GGUF file or HF directory to write.
         output: PathBuf,
-        /// Weight encoding of the GGUF file: F32, F16, Q8_0, Q4_0 or Q4_K.
+        /// Weight encoding of the GGUF file: F32, F16, Q8_0, Q4_0, Q4_K or Q6_K.
         #[arg(long = "type", default_value = "F16")]
         ggml_type: String,
     },
@@ -364,8 +364,9 @@ fn generate(model: &Path, prompt: &str, params: SamplingParams, run: Run<'_>) ->
 /// `born convert`.
 fn convert(input: &Path, output: &Path, ggml_type: &str) -> CliResult {
     let notes = if input.is_dir() {
-        let ty = GgmlType::from_name(&ggml_type.to_uppercase())
-            .ok_or_else(|| format!("unknown type {ggml_type:?} (F32, F16, Q8_0, Q4_0, Q4_K)"))?;
+        let ty = GgmlType::from_name(&ggml_type.to_uppercase()).ok_or_else(|| {
+            format!("unknown type {ggml_type:?} (F32, F16, Q8_0, Q4_0, Q4_K, Q6_K)")
+        })?;
         born::llm::convert::hf_dir_to_gguf(input, output, ty)?
     } else {
         born::llm::convert::gguf_to_hf_dir(input, output)?

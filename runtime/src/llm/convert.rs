@@ -7,7 +7,9 @@ use std::path::Path;
 use serde_json::{json, Value};
 
 use super::config::{LlamaConfig, RopeLayout};
+use super::convert_gpt2::{gpt2_gguf_to_hf_dir, gpt2_hf_dir_to_gguf};
 use super::names::{gguf_to_hf, hf_to_gguf};
+use super::network::is_gpt2_config;
 use super::rope::{permute_half_to_interleaved, permute_interleaved_to_half};
 use super::tokenizer::{ChatTemplate, Tokenizer};
 use super::weights::{SafetensorsWeights, TensorSource};
@@ -16,22 +18,23 @@ use crate::quant::{quantize, GgmlType};
 use crate::{Error, Result};
 
 /// Weight encodings `born convert` writes.
-pub const CONVERT_TYPES: [GgmlType; 5] = [
+pub const CONVERT_TYPES: [GgmlType; 6] = [
     GgmlType::F32,
     GgmlType::F16,
     GgmlType::Q8_0,
     GgmlType::Q4_0,
     GgmlType::Q4_K,
+    GgmlType::Q6_K,
 ];
 
-/// Writes the HF directory `dir` as a GGUF file with matrices encoded as `ty` (rows
+/// Writes the HF directory `dir` (Llama, Qwen2 or GPT-2) as a GGUF file with matrices encoded as `ty` (rows
 /// that are not whole blocks of `ty` fall back to F16); returns notes for the user.
 pub fn hf_dir_to_gguf(dir: &Path, out: &Path, ty: GgmlType) -> Result<Vec<String>> {
     if !CONVERT_TYPES.contains(&ty) {
         return Err(Error::invalid(
             "convert",
             format!(
-                "type {} is not one of F32, F16, Q8_0, Q4_0, Q4_K",
+                "type {} is not one of F32, F16, Q8_0, Q4_0, Q4_K, Q6_K",
                 ty.name()
             ),
         ));
@@ -40,7 +43,11 @@ pub fn hf_dir_to_gguf(dir: &Path, out: &Path, ty: GgmlType) -> Result<Vec<String
         let p = dir.join(name);
         std::fs::read_to_string(&p).map_err(|e| Error::io(p.display().to_string(), e))
     };
-    let config = LlamaConfig::from_hf_json(&read("config.json")?)?;
+    let config_json = read("config.json")?;
+    if is_gpt2_config(&config_json)? {
+        return gpt2_hf_dir_to_gguf(dir, &config_json, out, ty);
+    }
+    let config = LlamaConfig::from_hf_json(&config_json)?;
     let weights = SafetensorsWeights::open_dir(dir)?;
     let arch = if config.architecture == "qwen2" {
         "qwen2"
@@ -67,17 +74,7 @@ pub fn hf_dir_to_gguf(dir: &Path, out: &Path, ty: GgmlType) -> Result<Vec<String
             let cols = if t.shape.len() == 2 { t.shape[1] } else { 1 };
             values = permute_half_to_interleaved(&values, heads, cols);
         }
-        let enc = if t.shape.len() < 2 {
-            GgmlType::F32
-        } else if t.shape[1].is_multiple_of(ty.block_size()) {
-            ty
-        } else {
-            notes.push(format!(
-                "{name}: rows of {} values stored as F16",
-                t.shape[1]
-            ));
-            GgmlType::F16
-        };
+        let enc = encoding_for(&name, &t.shape, ty, &mut notes);
         w.add_tensor(&name, &dims, enc, quantize(enc, &values)?)?;
     }
     match std::fs::read_to_string(dir.join("tokenizer.json")) {
@@ -90,6 +87,24 @@ pub fn hf_dir_to_gguf(dir: &Path, out: &Path, ty: GgmlType) -> Result<Vec<String
     }
     w.write(out)?;
     Ok(notes)
+}
+
+/// The encoding of tensor `name` of `shape` when matrices are wanted as `ty`: vectors
+/// stay F32, matrices whose rows are not whole blocks of `ty` become F16 (with a note).
+pub(super) fn encoding_for(
+    name: &str,
+    shape: &[usize],
+    ty: GgmlType,
+    notes: &mut Vec<String>,
+) -> GgmlType {
+    match shape {
+        [_, cols] if cols.is_multiple_of(ty.block_size()) => ty,
+        [_, cols] => {
+            notes.push(format!("{name}: rows of {cols} values stored as F16"));
+            GgmlType::F16
+        }
+        _ => GgmlType::F32,
+    }
 }
 
 /// The `{arch}.*` hyper-parameters.
@@ -121,7 +136,11 @@ fn write_config(w: &mut GgufWriter, arch: &str, c: &LlamaConfig) {
 
 /// BOS/EOS ids (`generation_config.json`, else `config.json`), whether BOS is added (as
 /// the `tokenizer.json` does) and the chat template of `tokenizer_config.json`.
-fn write_special_tokens(w: &mut GgufWriter, dir: &Path, tokenizer_json: &str) -> Result<()> {
+pub(super) fn write_special_tokens(
+    w: &mut GgufWriter,
+    dir: &Path,
+    tokenizer_json: &str,
+) -> Result<()> {
     let read_json = |name: &str| -> Result<Option<Value>> {
         let p = dir.join(name);
         match std::fs::read_to_string(&p) {
@@ -168,7 +187,11 @@ fn write_special_tokens(w: &mut GgufWriter, dir: &Path, tokenizer_json: &str) ->
 
 /// `tokenizer.ggml.*` metadata from a byte-level BPE `tokenizer.json`; false when it is
 /// not one (nothing written).
-fn write_tokenizer(w: &mut GgufWriter, json: &str, notes: &mut Vec<String>) -> Result<bool> {
+pub(super) fn write_tokenizer(
+    w: &mut GgufWriter,
+    json: &str,
+    notes: &mut Vec<String>,
+) -> Result<bool> {
     let v: Value =
         serde_json::from_str(json).map_err(|e| Error::format("tokenizer.json", e.to_string()))?;
     let model = &v["model"];
@@ -247,10 +270,13 @@ fn write_tokenizer(w: &mut GgufWriter, json: &str, notes: &mut Vec<String>) -> R
     Ok(true)
 }
 
-/// Writes a GGUF Llama/Qwen2 file as an HF directory (f32 safetensors, `config.json`,
+/// Writes a GGUF Llama/Qwen2/GPT-2 file as an HF directory (f32 safetensors, `config.json`,
 /// and `tokenizer.json` for byte-level BPE tokenizers); returns notes for the user.
 pub fn gguf_to_hf_dir(path: &Path, dir: &Path) -> Result<Vec<String>> {
     let file = GgufFile::open(path)?;
+    if file.architecture() == Some("gpt2") {
+        return gpt2_gguf_to_hf_dir(&file, dir);
+    }
     let c = LlamaConfig::from_gguf(&file)?;
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
     let mut notes = Vec::new();
@@ -332,7 +358,7 @@ pub fn gguf_to_hf_dir(path: &Path, dir: &Path) -> Result<Vec<String>> {
 }
 
 /// A `tokenizer.json` for a GGUF `gpt2` tokenizer.
-fn tokenizer_json(file: &GgufFile) -> Result<Option<Value>> {
+pub(super) fn tokenizer_json(file: &GgufFile) -> Result<Option<Value>> {
     let m = file.metadata();
     if m.get_str("tokenizer.ggml.model")? != Some("gpt2") {
         return Ok(None);
@@ -393,7 +419,7 @@ mod tests {
         let tmp = std::env::temp_dir().join(format!("born-convert-{}", std::process::id()));
         std::fs::create_dir_all(&tmp).expect("temp dir");
         let ids = [0u32, 40, 41, 260, 300, 7];
-        for src in ["tiny-llama", "tiny-qwen2"] {
+        for src in ["tiny-llama", "tiny-qwen2", "tiny-gpt2"] {
             let hf = LanguageModel::load(fixture(src)).expect("HF model");
             let want = logits(&hf, &ids);
             let gguf = tmp.join(format!("{src}.gguf"));
@@ -423,23 +449,36 @@ mod tests {
     fn quantized_conversions_load_and_generate() {
         let tmp = std::env::temp_dir().join(format!("born-convert-q-{}", std::process::id()));
         std::fs::create_dir_all(&tmp).expect("temp dir");
-        for ty in [
-            GgmlType::F16,
-            GgmlType::Q8_0,
-            GgmlType::Q4_0,
-            GgmlType::Q4_K,
-        ] {
-            let out = tmp.join(format!("{}.gguf", ty.name()));
-            let notes = hf_dir_to_gguf(&fixture("tiny-llama"), &out, ty).expect("convert");
-            // Rows of 64 or 128 values are not whole 256-value K-quant blocks.
-            assert_eq!(ty == GgmlType::Q4_K, !notes.is_empty(), "{notes:?}");
-            let lm = LanguageModel::load(&out).expect("load");
-            let params = SamplingParams {
-                ignore_eos: true,
-                ..SamplingParams::greedy(8)
-            };
-            let text = lm.generate("First", &params).expect("generate");
-            assert!(!text.is_empty());
+        let ids = [0u32, 40, 41, 260, 300, 7];
+        for src in ["tiny-llama", "tiny-gpt2"] {
+            let want = logits(&LanguageModel::load(fixture(src)).expect("HF model"), &ids);
+            // Bounds about twice the differences measured on these fixtures.
+            for (ty, tol) in [
+                (GgmlType::F16, 0.01),
+                (GgmlType::Q8_0, 0.3),
+                (GgmlType::Q4_0, 5.0),
+                (GgmlType::Q4_K, 1.0),
+                (GgmlType::Q6_K, 0.3),
+            ] {
+                let out = tmp.join(format!("{src}-{}.gguf", ty.name()));
+                let notes = hf_dir_to_gguf(&fixture(src), &out, ty).expect("convert");
+                // Rows of 64 or 128 values are not whole 256-value K-quant blocks.
+                let k_quant = ty.block_size() == 256;
+                assert_eq!(k_quant, !notes.is_empty(), "{src} {ty}: {notes:?}");
+                let lm = LanguageModel::load(&out).expect("load");
+                let worst = logits(&lm, &ids)
+                    .iter()
+                    .zip(&want)
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0f32, f32::max);
+                assert!(worst < tol, "{src} {ty}: logits differ by {worst}");
+                let params = SamplingParams {
+                    ignore_eos: true,
+                    ..SamplingParams::greedy(8)
+                };
+                let text = lm.generate("First", &params).expect("generate");
+                assert!(!text.is_empty());
+            }
         }
         assert!(
             hf_dir_to_gguf(&fixture("tiny-llama"), &tmp.join("x.gguf"), GgmlType::Q2_K).is_err()

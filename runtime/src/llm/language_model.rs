@@ -6,20 +6,18 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::config::LlamaConfig;
 use super::generator::{GenerationStats, TextGenerator};
 use super::gpu::GpuLlama;
-use super::llama::LlamaModel;
+use super::network::Network;
 use super::sampling::SamplingParams;
 use super::tokenizer::{ChatTemplate, Tokenizer};
-use super::weights::SafetensorsWeights;
 use crate::io::gguf::GgufFile;
 use crate::{Device, Error, Result};
 
 /// A model with everything needed to turn text into text.
 #[derive(Debug, Clone)]
 pub struct LanguageModel {
-    model: LlamaModel,
+    model: Network,
     tokenizer: Tokenizer,
     chat_template: Option<ChatTemplate>,
     eos_ids: Vec<u32>,
@@ -27,17 +25,15 @@ pub struct LanguageModel {
 }
 
 /// Loads only the network of a GGUF file or an HF directory (no tokenizer needed).
-pub fn load_network(path: impl AsRef<Path>) -> Result<LlamaModel> {
+pub fn load_network(path: impl AsRef<Path>) -> Result<Network> {
     let path = path.as_ref();
     if path.is_dir() {
         let p = path.join("config.json");
         let json =
             std::fs::read_to_string(&p).map_err(|e| Error::io(p.display().to_string(), e))?;
-        let config = LlamaConfig::from_hf_json(&json)?;
-        LlamaModel::load(config, &SafetensorsWeights::open_dir(path)?)
+        Network::from_hf_dir(path, &json)
     } else {
-        let file = GgufFile::open(path)?;
-        LlamaModel::load(LlamaConfig::from_gguf(&file)?, &file)
+        Network::from_gguf(&GgufFile::open(path)?)
     }
 }
 
@@ -55,8 +51,7 @@ impl LanguageModel {
     /// Loads a GGUF file (weights stay memory-mapped and in their encoding).
     pub fn from_gguf(path: impl AsRef<Path>) -> Result<LanguageModel> {
         let file = GgufFile::open(path.as_ref())?;
-        let config = LlamaConfig::from_gguf(&file)?;
-        let model = LlamaModel::load(config, &file)?;
+        let model = Network::from_gguf(&file)?;
         let tokenizer = Tokenizer::from_gguf(&file)?;
         let chat_template = ChatTemplate::from_gguf(&file, &tokenizer)?;
         let eos_ids = tokenizer.eos_id().into_iter().collect();
@@ -85,9 +80,7 @@ impl LanguageModel {
         };
         let config_json = read("config.json")?
             .ok_or_else(|| Error::format(dir.display().to_string(), "config.json is missing"))?;
-        let config = LlamaConfig::from_hf_json(&config_json)?;
-        let weights = SafetensorsWeights::open_dir(dir)?;
-        let model = LlamaModel::load(config, &weights)?;
+        let model = Network::from_hf_dir(dir, &config_json)?;
         let tokenizer = Tokenizer::from_hf_file(dir.join("tokenizer.json"))?;
         let chat_template = match read("tokenizer_config.json")? {
             Some(json) => ChatTemplate::from_hf_config_json(&json)?,
@@ -122,7 +115,7 @@ impl LanguageModel {
     }
 
     /// The network.
-    pub fn model(&self) -> &LlamaModel {
+    pub fn model(&self) -> &Network {
         &self.model
     }
 

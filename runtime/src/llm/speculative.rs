@@ -4,13 +4,14 @@
 
 use super::kv_cache::KvCache;
 use super::language_model::LanguageModel;
-use super::llama::{LlamaModel, LogitsFor};
+use super::llama::LogitsFor;
+use super::network::Network;
 use super::sampling::{argmax, Sampler};
 use crate::{Error, Result};
 
 /// The draft model and its cache (which holds the same tokens as the target's).
 pub(crate) struct DraftState<'m> {
-    model: &'m LlamaModel,
+    model: &'m Network,
     cache: KvCache,
     draft_len: usize,
 }
@@ -23,10 +24,7 @@ impl<'m> DraftState<'m> {
         draft_len: usize,
         max_len: usize,
     ) -> Result<DraftState<'m>> {
-        let (tv, dv) = (
-            target.model().config().vocab_size,
-            draft.model().config().vocab_size,
-        );
+        let (tv, dv) = (target.model().vocab_size(), draft.model().vocab_size());
         if tv != dv {
             return Err(Error::invalid(
                 "speculative decoding",
@@ -54,7 +52,7 @@ impl<'m> DraftState<'m> {
 /// returns the sampled tokens (at least one), the number proposed and the number of
 /// draft tokens accepted.
 pub(crate) fn speculative_step(
-    target: &LlamaModel,
+    target: &Network,
     draft: &mut DraftState<'_>,
     cache: &mut KvCache,
     sampler: &mut Sampler,
@@ -77,7 +75,7 @@ pub(crate) fn speculative_step(
         batch.push(argmax(&logits));
     }
     let logits = target.forward(&batch, cache, LogitsFor::All)?;
-    let vocab = target.config().vocab_size;
+    let vocab = target.vocab_size();
     let mut seq = history.to_vec();
     let mut sampled = Vec::new();
     let mut accepted = 0;

@@ -19,11 +19,11 @@ pub(crate) fn fixture(name: &str) -> PathBuf {
     .join(name)
 }
 
-/// The reference outputs of one fixture model: prompt ids, logits of the last prompt
-/// positions and the greedy continuation.
-fn reference(model: &str) -> (Vec<u32>, Vec<Vec<f32>>, Vec<u32>) {
-    let text = std::fs::read_to_string(fixture("reference.json")).expect("reference.json exists");
-    let v: Value = serde_json::from_str(&text).expect("reference.json is JSON");
+/// The reference outputs of one fixture model in the JSON file `file`: prompt ids,
+/// logits of the last prompt positions and the greedy continuation.
+fn reference(file: &str, model: &str) -> (Vec<u32>, Vec<Vec<f32>>, Vec<u32>) {
+    let text = std::fs::read_to_string(fixture(file)).expect("the reference file exists");
+    let v: Value = serde_json::from_str(&text).expect("the reference file is JSON");
     let ids = |v: &Value| -> Vec<u32> {
         v.as_array()
             .expect("an id array")
@@ -48,8 +48,14 @@ fn reference(model: &str) -> (Vec<u32>, Vec<Vec<f32>>, Vec<u32>) {
 
 /// Checks logits (within `tol`) and 32 greedy tokens of `path` against `model`'s reference.
 fn check_against_transformers(path: &str, model: &str, tol: f32) {
+    check_against(path, "reference.json", model, tol);
+}
+
+/// Checks logits (within `tol`) and greedy tokens of `path` against `model`'s reference
+/// in the JSON file `file`.
+fn check_against(path: &str, file: &str, model: &str, tol: f32) {
     let lm = LanguageModel::load(fixture(path)).expect("fixture model loads");
-    let (prompt, want_logits, want_greedy) = reference(model);
+    let (prompt, want_logits, want_greedy) = reference(file, model);
     let mut cache = lm.model().new_cache(256);
     let logits = lm
         .model()
@@ -101,6 +107,30 @@ fn qwen2_safetensors_with_bias_and_tied_embeddings_matches_transformers() {
 #[test]
 fn qwen2_f32_gguf_matches_transformers() {
     check_against_transformers("tiny-qwen2-f32.gguf", "qwen2", 1e-4);
+}
+
+#[test]
+fn gpt2_safetensors_matches_transformers() {
+    check_against("tiny-gpt2", "gpt2-reference.json", "gpt2", 1e-4);
+}
+
+#[test]
+fn gpt2_f32_gguf_matches_transformers() {
+    check_against("tiny-gpt2-f32.gguf", "gpt2-reference.json", "gpt2", 1e-4);
+}
+
+#[test]
+fn gpt2_past_its_learned_positions_is_an_error() {
+    let lm = LanguageModel::load(fixture("tiny-gpt2")).expect("model loads");
+    assert_eq!(lm.model().config().architecture, "gpt2");
+    let mut cache = lm.model().new_cache(1000);
+    assert_eq!(cache.max_len(), 128);
+    let err = lm
+        .model()
+        .forward(&[5; 129], &mut cache, LogitsFor::Last)
+        .expect_err("129 positions of 128");
+    assert!(err.to_string().contains("128"), "{err}");
+    assert_eq!(cache.len(), 0);
 }
 
 #[test]

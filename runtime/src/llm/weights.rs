@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use safetensors::{Dtype, SafeTensors};
 
-use super::names::gguf_to_hf;
+use super::names::{gguf_to_hf, gpt2_gguf_to_hf, gpt2_is_conv1d_weight};
 use crate::io::gguf::GgufFile;
 use crate::quant::{GgmlType, QuantizedMatrix, SharedBytes};
 use crate::{Error, Result};
@@ -178,4 +178,47 @@ impl TensorSource for SafetensorsWeights {
     fn get(&self, name: &str) -> Result<Option<RawTensor>> {
         Ok(gguf_to_hf(name).and_then(|hf| self.tensors.get(&hf).cloned()))
     }
+}
+
+/// An HF GPT-2 checkpoint addressed by GGUF names, its Conv1D weights (`in × out`)
+/// transposed to `out × in` (as f32) on access.
+#[derive(Debug, Clone, Copy)]
+pub struct Gpt2SafetensorsWeights<'a>(pub &'a SafetensorsWeights);
+
+impl TensorSource for Gpt2SafetensorsWeights<'_> {
+    fn get(&self, name: &str) -> Result<Option<RawTensor>> {
+        let Some(hf) = gpt2_gguf_to_hf(name) else {
+            return Ok(None);
+        };
+        let bare = hf.strip_prefix("transformer.").unwrap_or(&hf);
+        let Some(t) = self.0.get_hf(&hf).or_else(|| self.0.get_hf(bare)) else {
+            return Ok(None);
+        };
+        if !gpt2_is_conv1d_weight(&hf) {
+            return Ok(Some(t.clone()));
+        }
+        let [rows, cols] = t.shape[..] else {
+            return Err(Error::format(
+                "model weights",
+                format!("{hf} has shape {:?}, expected a matrix", t.shape),
+            ));
+        };
+        let values = transpose(&t.to_f32()?, rows, cols);
+        Ok(Some(RawTensor {
+            ggml_type: GgmlType::F32,
+            shape: vec![cols, rows],
+            data: SharedBytes::from_vec(bytemuck::cast_slice(&values).to_vec()),
+        }))
+    }
+}
+
+/// The `cols × rows` transpose of a row-major `rows × cols` matrix.
+pub fn transpose(values: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    let mut out = vec![0f32; values.len()];
+    for (r, row) in values.chunks_exact(cols).enumerate().take(rows) {
+        for (c, &v) in row.iter().enumerate() {
+            out[c * rows + r] = v;
+        }
+    }
+    out
 }

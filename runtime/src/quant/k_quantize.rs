@@ -1,9 +1,10 @@
-//! Q4_K quantization following ggml's reference algorithm: per 32-value group a
-//! weighted least-squares search for scale and minimum, then 6-bit scales and mins.
+//! K-quant quantization following ggml's reference algorithms: Q4_K (per 32-value group a
+//! weighted least-squares search for scale and minimum, then 6-bit scales and mins) and
+//! Q6_K (per 16-value group a symmetric scale search, then 8-bit scales).
 
 use half::f16;
 
-use super::blocks::{k_scale_min, BlockQ4_K, K_SCALE_SIZE, QK_K};
+use super::blocks::{k_scale_min, BlockQ4_K, BlockQ6_K, K_SCALE_SIZE, QK_K};
 
 /// Rounds half to even, as ggml's `nearest_int` does for the magnitudes used here.
 fn nearest_int(v: f32) -> i32 {
@@ -137,5 +138,182 @@ pub fn quantize_q4_k(x: &[f32]) -> BlockQ4_K {
         dmin,
         scales: packed,
         qs,
+    }
+}
+
+/// Groups whose largest magnitude is below this are all zero (ggml's `GROUP_MAX_EPS`).
+const GROUP_MAX_EPS: f32 = 1e-15;
+
+/// Symmetric levels `-nmax..nmax` for `x` (written offset by `nmax` to `levels`) and the
+/// scale minimising the `x²`-weighted squared error over a sweep of 19 candidate scales.
+fn symmetric_scale(x: &[f32], nmax: i32, levels: &mut [u8]) -> f32 {
+    let (mut max, mut amax) = (0f32, 0f32);
+    for &v in x {
+        if v.abs() > amax {
+            amax = v.abs();
+            max = v;
+        }
+    }
+    if amax < GROUP_MAX_EPS {
+        levels.fill(0);
+        return 0.0;
+    }
+    let level = |iscale: f32, v: f32| nearest_int(iscale * v).clamp(-nmax, nmax - 1);
+    let sums = |iscale: f32| {
+        x.iter().fold((0f32, 0f32), |(lx, l2), &v| {
+            let (l, w) = (level(iscale, v) as f32, v * v);
+            (lx + w * v * l, l2 + w * l * l)
+        })
+    };
+    let write = |iscale: f32, levels: &mut [u8]| {
+        for (q, &v) in levels.iter_mut().zip(x) {
+            *q = (level(iscale, v) + nmax) as u8;
+        }
+    };
+    let iscale = -(nmax as f32) / max;
+    write(iscale, levels);
+    let (sum_lx, sum_l2) = sums(iscale);
+    let mut scale = if sum_l2 != 0.0 { sum_lx / sum_l2 } else { 0.0 };
+    let mut best = scale * sum_lx;
+    for step in (-9..=9).filter(|&s| s != 0) {
+        let iscale = -(nmax as f32 + 0.1 * step as f32) / max;
+        let (sum_lx, sum_l2) = sums(iscale);
+        if sum_l2 > 0.0 && sum_lx * sum_lx > best * sum_l2 {
+            write(iscale, levels);
+            scale = sum_lx / sum_l2;
+            best = scale * sum_lx;
+        }
+    }
+    scale
+}
+
+/// One Q6_K super-block from 256 values.
+pub fn quantize_q6_k(x: &[f32]) -> BlockQ6_K {
+    let mut levels = [0u8; QK_K];
+    let mut scales = [0f32; QK_K / 16];
+    let (mut max_scale, mut max_abs_scale) = (0f32, 0f32);
+    for (ib, s) in scales.iter_mut().enumerate() {
+        let r = 16 * ib..16 * ib + 16;
+        *s = symmetric_scale(&x[r.clone()], 32, &mut levels[r]);
+        if s.abs() > max_abs_scale {
+            max_abs_scale = s.abs();
+            max_scale = *s;
+        }
+    }
+    if max_abs_scale < GROUP_MAX_EPS {
+        return BlockQ6_K {
+            ql: [0; QK_K / 2],
+            qh: [0; QK_K / 4],
+            scales: [0; QK_K / 16],
+            d: f16::ZERO,
+        };
+    }
+    let iscale = -128.0 / max_scale;
+    let d = f16::from_f32(1.0 / iscale);
+    let mut packed = [0i8; QK_K / 16];
+    for (p, &s) in packed.iter_mut().zip(&scales) {
+        *p = nearest_int(iscale * s).min(127) as i8;
+    }
+    for (j, &sc) in packed.iter().enumerate() {
+        let dj = d.to_f32() * sc as f32;
+        if dj == 0.0 {
+            continue;
+        }
+        for i in 16 * j..16 * j + 16 {
+            levels[i] = (nearest_int(x[i] / dj).clamp(-32, 31) + 32) as u8;
+        }
+    }
+    let mut ql = [0u8; QK_K / 2];
+    let mut qh = [0u8; QK_K / 4];
+    for half in 0..2 {
+        let (l, ql, qh) = (
+            &levels[128 * half..128 * half + 128],
+            &mut ql[64 * half..64 * half + 64],
+            &mut qh[32 * half..32 * half + 32],
+        );
+        for i in 0..32 {
+            ql[i] = (l[i] & 0xF) | ((l[i + 64] & 0xF) << 4);
+            ql[i + 32] = (l[i + 32] & 0xF) | ((l[i + 96] & 0xF) << 4);
+            qh[i] = (l[i] >> 4)
+                | ((l[i + 32] >> 4) << 2)
+                | ((l[i + 64] >> 4) << 4)
+                | ((l[i + 96] >> 4) << 6);
+        }
+    }
+    BlockQ6_K {
+        ql,
+        qh,
+        scales: packed,
+        d,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quant::{dequantize, GgmlType};
+
+    /// Reproducible values with a few outliers, as weights have.
+    fn values(n: usize, seed: u64) -> Vec<f32> {
+        let mut s = seed;
+        (0..n)
+            .map(|i| {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                let u = (s >> 40) as f32 / (1u64 << 24) as f32 - 0.5;
+                if i % 97 == 0 {
+                    u * 8.0
+                } else {
+                    u
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn q6_k_levels_are_the_nearest_of_each_group_scale() {
+        let x = values(4 * QK_K, 0x2545_f491_4f6c_dd1d);
+        for chunk in x.chunks_exact(QK_K) {
+            let block = quantize_q6_k(chunk);
+            let back = dequantize(GgmlType::Q6_K, bytemuck::bytes_of(&block), QK_K)
+                .expect("one whole block");
+            let d = block.d.to_f32();
+            for (j, &sc) in block.scales.iter().enumerate() {
+                let step = (d * sc as f32).abs();
+                for i in 16 * j..16 * j + 16 {
+                    // Within half a step, unless the value lies past the clamped range.
+                    let outside = (chunk[i] / (d * sc as f32)).round().abs() > 31.0;
+                    let err = (back[i] - chunk[i]).abs();
+                    assert!(
+                        outside || err <= 0.5 * step * 1.0001,
+                        "value {i}: error {err}"
+                    );
+                }
+            }
+        }
+        let sse: f64 = {
+            let q = crate::quant::quantize(GgmlType::Q6_K, &x).expect("whole blocks");
+            let back = dequantize(GgmlType::Q6_K, &q, x.len()).expect("whole blocks");
+            back.iter()
+                .zip(&x)
+                .map(|(a, b)| f64::from(a - b).powi(2))
+                .sum()
+        };
+        let energy: f64 = x.iter().map(|v| f64::from(*v).powi(2)).sum();
+        assert!(
+            sse / energy < 1e-3,
+            "relative squared error {}",
+            sse / energy
+        );
+    }
+
+    #[test]
+    fn q6_k_of_zeros_is_zero() {
+        let block = quantize_q6_k(&[0.0; QK_K]);
+        assert_eq!(block.d.to_f32(), 0.0);
+        assert!(block.scales.iter().all(|&s| s == 0));
+        let back = dequantize(GgmlType::Q6_K, bytemuck::bytes_of(&block), QK_K).expect("block");
+        assert!(back.iter().all(|&v| v == 0.0));
     }
 }

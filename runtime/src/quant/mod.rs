@@ -21,7 +21,7 @@ pub use block_trait::QuantBlock;
 pub use dequantize::{dequantize, dequantize_into, DEQUANTIZE_TYPES};
 pub use error::{QuantError, Result};
 pub use ggml_type::GgmlType;
-pub use k_quantize::quantize_q4_k;
+pub use k_quantize::{quantize_q4_k, quantize_q6_k};
 pub use matrix::QuantizedMatrix;
 pub use quantize::{
     quantize, quantize_q4_0, quantize_q4_1, quantize_q5_0, quantize_q5_1, quantize_q8_0,

@@ -1,15 +1,16 @@
 //! Quantization of f32 values to ggml types (F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0 and Q5_1
-//! bit-exact with the Python `gguf` package; Q4_K after ggml's reference algorithm).
+//! bit-exact with the Python `gguf` package; Q4_K and Q6_K after ggml's reference
+//! algorithms).
 
 use half::f16;
 
 use super::blocks::{BlockQ4_0, BlockQ4_1, BlockQ5_0, BlockQ5_1, BlockQ8_0, QK, QK_K};
 use super::error::{byte_len, QuantError, Result};
-use super::k_quantize::quantize_q4_k;
+use super::k_quantize::{quantize_q4_k, quantize_q6_k};
 use super::GgmlType;
 
 /// Types that [`quantize`] produces.
-pub const QUANTIZE_TYPES: [GgmlType; 9] = [
+pub const QUANTIZE_TYPES: [GgmlType; 10] = [
     GgmlType::F32,
     GgmlType::F16,
     GgmlType::BF16,
@@ -19,6 +20,7 @@ pub const QUANTIZE_TYPES: [GgmlType; 9] = [
     GgmlType::Q5_0,
     GgmlType::Q5_1,
     GgmlType::Q4_K,
+    GgmlType::Q6_K,
 ];
 
 /// Encodes `values` as `ggml_type` (the count must be whole blocks).
@@ -53,6 +55,9 @@ pub fn quantize(ggml_type: GgmlType, values: &[f32]) -> Result<Vec<u8>> {
         GgmlType::Q4_K => values
             .chunks_exact(QK_K)
             .for_each(|c| out.extend_from_slice(bytemuck::bytes_of(&quantize_q4_k(c)))),
+        GgmlType::Q6_K => values
+            .chunks_exact(QK_K)
+            .for_each(|c| out.extend_from_slice(bytemuck::bytes_of(&quantize_q6_k(c)))),
         other => {
             return Err(QuantError::Unsupported {
                 op: "quantize",

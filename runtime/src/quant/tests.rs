@@ -71,7 +71,7 @@ fn sizes_and_types_are_checked() {
     let err = dequantize(GgmlType::Q4_0, &[0; 17], 32).unwrap_err();
     assert!(err.to_string().contains("take 18 bytes, got 17"), "{err}");
     assert!(dequantize(GgmlType::IQ2_XXS, &[0; 66], 256).is_err());
-    assert!(quantize(GgmlType::Q6_K, &[0.0; 256]).is_err());
+    assert!(quantize(GgmlType::Q2_K, &[0.0; 256]).is_err());
 }
 
 /// xorshift64 random numbers for reproducible test data.

@@ -1,4 +1,4 @@
-//! `GpuLlama`: a [`LlamaModel`]'s weights on the GPU and its forward pass as kernels.
+//! `GpuLlama`: a [`crate::llm::LlamaModel`]'s weights on the GPU and its forward pass as kernels.
 
 use super::cache::GpuKvCache;
 use super::linear::GpuLinear;
@@ -7,7 +7,8 @@ use crate::backend::wgpu::{
     RopeDims,
 };
 use crate::llm::config::{LlamaConfig, RopeLayout};
-use crate::llm::llama::{LlamaModel, LogitsFor};
+use crate::llm::llama::LogitsFor;
+use crate::llm::network::Network;
 use crate::{Error, Result};
 
 /// One transformer block's weights on the GPU.
@@ -37,10 +38,16 @@ pub struct GpuLlama {
 }
 
 impl GpuLlama {
-    /// Uploads the weights of `model` (once; F32, F16, Q4_0, Q8_0 and Q4_K stay
-    /// encoded, other encodings are decoded to f32).
-    pub fn upload(model: &LlamaModel) -> Result<GpuLlama> {
+    /// Uploads the weights of a Llama-family `network` (once; F32, F16, Q4_0, Q8_0 and
+    /// Q4_K stay encoded, other encodings are decoded to f32).
+    pub fn upload(network: &Network) -> Result<GpuLlama> {
         let op = "GpuLlama::upload";
+        let model = network.as_llama().ok_or_else(|| {
+            Error::invalid(
+                op,
+                "only Llama-family networks run on the gpu; GPT-2 runs on the cpu",
+            )
+        })?;
         let c = model.config();
         if c.head_dim > crate::backend::wgpu::MAX_HEAD_DIM {
             return Err(Error::invalid(
@@ -96,7 +103,7 @@ impl GpuLlama {
 
     /// Runs `tokens` after the positions in `cache`, appends their keys and values and
     /// returns logits (`vocab_size` per returned position), as
-    /// [`LlamaModel::forward`] does. On error the cache keeps its length.
+    /// [`crate::llm::LlamaModel::forward`] does. On error the cache keeps its length.
     pub fn forward(
         &self,
         tokens: &[u32],

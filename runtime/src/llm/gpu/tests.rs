@@ -5,7 +5,8 @@ use super::GpuLlama;
 use crate::backend::wgpu::GpuBuffer;
 use crate::llm::convert::hf_dir_to_gguf;
 use crate::llm::language_model::{load_network, LanguageModel};
-use crate::llm::llama::{LlamaModel, LogitsFor};
+use crate::llm::llama::LogitsFor;
+use crate::llm::network::Network;
 use crate::llm::tests::fixture;
 use crate::llm::{SamplingParams, TextGenerator};
 use crate::quant::GgmlType;
@@ -60,7 +61,7 @@ struct Tolerance {
 
 /// Prompt logits (all positions) and 24 steps fed the CPU's greedy tokens agree within
 /// `tol`.
-fn check_model(model: &LlamaModel, tol: Tolerance, what: &str) {
+fn check_model(model: &Network, tol: Tolerance, what: &str) {
     gpu_ready();
     let gpu = GpuLlama::upload(model).expect("upload");
     let vocab = model.config().vocab_size;
