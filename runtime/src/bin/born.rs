@@ -349,7 +349,8 @@ fn convert(input: &Path, output: &Path, ggml_type: &str) -> CliResult {
     Ok(())
 }
 
-/// `born bench`: prefill and decode speed on synthetic token ids.
+/// `born bench`: prefill and decode speed on synthetic token ids, with the process CPU
+/// time of each phase (comparable between runs when other programs share the CPU).
 fn bench(model: &Path, prompt_tokens: usize, decode_tokens: usize) -> CliResult {
     let m = born::llm::language_model::load_network(model)?;
     let vocab = m.config().vocab_size as u32;
@@ -357,15 +358,15 @@ fn bench(model: &Path, prompt_tokens: usize, decode_tokens: usize) -> CliResult 
         .map(|i| (i * 7919 + 13) % vocab)
         .collect();
     let mut cache = m.new_cache(prompt.len() + decode_tokens + 1);
-    let t0 = std::time::Instant::now();
+    let (t0, c0) = (std::time::Instant::now(), process_cpu_seconds());
     let mut logits = m.forward(&prompt, &mut cache, LogitsFor::Last)?;
-    let prefill = t0.elapsed().as_secs_f64();
-    let t0 = std::time::Instant::now();
+    let (prefill, prefill_cpu) = (t0.elapsed().as_secs_f64(), process_cpu_seconds() - c0);
+    let (t0, c0) = (std::time::Instant::now(), process_cpu_seconds());
     for _ in 0..decode_tokens {
         let next = born::llm::sampling::argmax(&logits);
         logits = m.forward(&[next], &mut cache, LogitsFor::Last)?;
     }
-    let decode = t0.elapsed().as_secs_f64();
+    let (decode, decode_cpu) = (t0.elapsed().as_secs_f64(), process_cpu_seconds() - c0);
     let c = m.config();
     println!(
         "model: {} ({} layers, hidden {}, vocab {}), {} threads",
@@ -376,13 +377,29 @@ fn bench(model: &Path, prompt_tokens: usize, decode_tokens: usize) -> CliResult 
         rayon::current_num_threads()
     );
     println!(
-        "prefill: {} tokens in {prefill:.3} s = {:.2} tok/s",
+        "prefill: {} tokens in {prefill:.3} s = {:.2} tok/s (cpu {prefill_cpu:.3} s)",
         prompt.len(),
         prompt.len() as f64 / prefill
     );
     println!(
-        "decode: {decode_tokens} tokens in {decode:.3} s = {:.2} tok/s",
+        "decode: {decode_tokens} tokens in {decode:.3} s = {:.2} tok/s (cpu {decode_cpu:.3} s)",
         decode_tokens as f64 / decode.max(1e-9)
     );
     Ok(())
+}
+
+/// CPU time used so far by all threads of this process, in seconds (0 where unknown).
+fn process_cpu_seconds() -> f64 {
+    #[cfg(unix)]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid, writable timespec.
+        if unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) } == 0 {
+            return ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9;
+        }
+    }
+    0.0
 }
