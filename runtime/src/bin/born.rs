@@ -378,7 +378,8 @@ fn convert(input: &Path, output: &Path, ggml_type: &str) -> CliResult {
     Ok(())
 }
 
-/// `born bench`: prefill and decode speed on synthetic token ids.
+/// `born bench`: prefill and decode speed on synthetic token ids, with the process CPU
+/// time of each phase (comparable between runs when other programs share the CPU).
 fn bench(model: &Path, prompt_tokens: usize, decode_tokens: usize, device: &str) -> CliResult {
     let device = parse_device(device)?;
     let m = born::llm::language_model::load_network(model)?;
@@ -397,15 +398,15 @@ fn bench(model: &Path, prompt_tokens: usize, decode_tokens: usize, device: &str)
         (Some(g), Some(c)) => g.forward(tokens, c, LogitsFor::Last),
         _ => m.forward(tokens, &mut cpu_cache, LogitsFor::Last),
     };
-    let t0 = std::time::Instant::now();
+    let (t0, c0) = (std::time::Instant::now(), process_cpu_seconds());
     let mut logits = forward(&prompt)?;
-    let prefill = t0.elapsed().as_secs_f64();
-    let t0 = std::time::Instant::now();
+    let (prefill, prefill_cpu) = (t0.elapsed().as_secs_f64(), process_cpu_seconds() - c0);
+    let (t0, c0) = (std::time::Instant::now(), process_cpu_seconds());
     for _ in 0..decode_tokens {
         let next = born::llm::sampling::argmax(&logits);
         logits = forward(&[next])?;
     }
-    let decode = t0.elapsed().as_secs_f64();
+    let (decode, decode_cpu) = (t0.elapsed().as_secs_f64(), process_cpu_seconds() - c0);
     let c = m.config();
     let on = match device {
         Device::Gpu => format!("gpu {}", born::backend::wgpu::describe_gpu()?),
@@ -419,13 +420,29 @@ fn bench(model: &Path, prompt_tokens: usize, decode_tokens: usize, device: &str)
         c.vocab_size,
     );
     println!(
-        "prefill: {} tokens in {prefill:.3} s = {:.2} tok/s",
+        "prefill: {} tokens in {prefill:.3} s = {:.2} tok/s (cpu {prefill_cpu:.3} s)",
         prompt.len(),
         prompt.len() as f64 / prefill
     );
     println!(
-        "decode: {decode_tokens} tokens in {decode:.3} s = {:.2} tok/s",
+        "decode: {decode_tokens} tokens in {decode:.3} s = {:.2} tok/s (cpu {decode_cpu:.3} s)",
         decode_tokens as f64 / decode.max(1e-9)
     );
     Ok(())
+}
+
+/// CPU time used so far by all threads of this process, in seconds (0 where unknown).
+fn process_cpu_seconds() -> f64 {
+    #[cfg(unix)]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid, writable timespec.
+        if unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) } == 0 {
+            return ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9;
+        }
+    }
+    0.0
 }

@@ -10,6 +10,8 @@ pub(crate) struct Q8Blocks {
     pub(crate) d: Vec<f32>,
     /// Values, `x ≈ d * q`.
     pub(crate) qs: Vec<i8>,
+    /// Sum of the quantized values of each block (exact in f32).
+    pub(crate) sums: Vec<f32>,
 }
 
 /// A vector quantized in super-blocks of 256 with sums of each 16 values.
@@ -46,7 +48,11 @@ impl Q8Blocks {
             .zip(qs.chunks_exact_mut(QK))
             .map(|(x, q)| quantize_block(x, q))
             .collect();
-        Q8Blocks { d, qs }
+        let sums = qs
+            .chunks_exact(QK)
+            .map(|c| c.iter().map(|&q| q as i32).sum::<i32>() as f32)
+            .collect();
+        Q8Blocks { d, qs, sums }
     }
 }
 

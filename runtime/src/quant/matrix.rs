@@ -1,6 +1,8 @@
 //! `QuantizedMatrix`: a weight matrix that stays in its ggml encoding, with a
 //! parallel matrix-vector product that decodes one block at a time.
 
+use std::sync::OnceLock;
+
 use rayon::prelude::*;
 
 use super::activation::{Q8Blocks, Q8KBlocks};
@@ -12,8 +14,10 @@ use super::quantize::quantize;
 use super::shared_bytes::SharedBytes;
 use super::GgmlType;
 
-/// Rows handled by one parallel task.
-const ROWS_PER_TASK: usize = 16;
+/// Fewest rows handled by one parallel task.
+const MIN_ROWS_PER_TASK: usize = 16;
+/// Parallel tasks per thread: a few, so a thread slowed by other work is balanced.
+const TASKS_PER_THREAD: usize = 4;
 
 /// A `rows × cols` matrix stored row-major in a ggml type (each row whole blocks).
 #[derive(Debug, Clone)]
@@ -175,15 +179,21 @@ impl QuantizedMatrix {
     fn rows_times(&self, activations: &[Activation<'_>], out: &mut [f32]) -> Result<()> {
         let n = activations.len();
         let rb = self.row_bytes();
-        let simd = simd_available();
-        out.par_chunks_mut(ROWS_PER_TASK * n)
+        let kernels = Kernels::detect();
+        let tasks = rayon::current_num_threads() * TASKS_PER_THREAD;
+        let rows_per_task = self
+            .rows
+            .div_ceil(tasks)
+            .next_multiple_of(MIN_ROWS_PER_TASK)
+            .max(MIN_ROWS_PER_TASK);
+        out.par_chunks_mut(rows_per_task * n)
             .enumerate()
             .try_for_each(|(task, chunk)| {
                 let mut scratch = Vec::new();
                 for (k, row_out) in chunk.chunks_mut(n).enumerate() {
-                    let r = task * ROWS_PER_TASK + k;
+                    let r = task * rows_per_task + k;
                     let row = &self.data[r * rb..(r + 1) * rb];
-                    self.row_times(row, activations, simd, &mut scratch, row_out)?;
+                    self.row_times(row, activations, kernels, &mut scratch, row_out)?;
                 }
                 Ok(())
             })
@@ -194,7 +204,7 @@ impl QuantizedMatrix {
         &self,
         row: &[u8],
         activations: &[Activation<'_>],
-        simd: bool,
+        kernels: Kernels,
         scratch: &mut Vec<f32>,
         out: &mut [f32],
     ) -> Result<()> {
@@ -207,19 +217,19 @@ impl QuantizedMatrix {
         for (o, a) in out.iter_mut().zip(activations) {
             *o = match (ty, a) {
                 (GgmlType::Q8_0, Activation::Q8(a)) => {
-                    dot_q8_0(&as_blocks::<BlockQ8_0>(row), a, simd)
+                    dot_q8_0(&as_blocks::<BlockQ8_0>(row), a, kernels)
                 }
                 (GgmlType::Q4_0, Activation::Q8(a)) => {
-                    dot_q4_0(&as_blocks::<BlockQ4_0>(row), a, simd)
+                    dot_q4_0(&as_blocks::<BlockQ4_0>(row), a, kernels)
                 }
                 (GgmlType::Q4_K, Activation::Q8K(a)) => {
-                    dot_q4_k(&as_blocks::<BlockQ4_K>(row), a, simd)
+                    dot_q4_k(&as_blocks::<BlockQ4_K>(row), a, kernels)
                 }
                 (GgmlType::Q5_K, Activation::Q8K(a)) => {
-                    dot_q5_k(&as_blocks::<BlockQ5_K>(row), a, simd)
+                    dot_q5_k(&as_blocks::<BlockQ5_K>(row), a, kernels)
                 }
                 (GgmlType::Q6_K, Activation::Q8K(a)) => {
-                    dot_q6_k(&as_blocks::<BlockQ6_K>(row), a, simd)
+                    dot_q6_k(&as_blocks::<BlockQ6_K>(row), a, kernels)
                 }
                 (_, Activation::F32(x)) => dot_f32(scratch, x),
                 _ => {
@@ -252,34 +262,67 @@ fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
     acc.iter().sum::<f32>() + tail
 }
 
-/// Whether the AVX2 kernels can run here.
-fn simd_available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        super::dot_avx2::available()
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
+/// The instruction sets the dot products use on this CPU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kernels {
+    /// Plain Rust.
+    Portable,
+    /// AVX2, FMA and F16C.
+    Avx2,
+    /// AVX2 plus AVX-512 (F, BW, VL) with VNNI.
+    Avx512,
+}
+
+impl Kernels {
+    /// The best set this CPU runs, detected once.
+    pub(crate) fn detect() -> Kernels {
+        static DETECTED: OnceLock<Kernels> = OnceLock::new();
+        *DETECTED.get_or_init(|| {
+            #[cfg(target_arch = "x86_64")]
+            {
+                if super::dot_avx2::available() {
+                    if super::dot_avx512::available() {
+                        return Kernels::Avx512;
+                    }
+                    return Kernels::Avx2;
+                }
+            }
+            Kernels::Portable
+        })
     }
 }
 
-/// Dispatches a dot product to the AVX2 kernel when `simd`, else the portable one.
+/// Dispatches a dot product to the widest kernel `kernels` allows: the AVX-512 one
+/// where it exists (`avx512`), else AVX2, else portable.
 macro_rules! dispatch {
-    ($name:ident, $block:ty, $act:ty) => {
-        fn $name(row: &[$block], a: &$act, simd: bool) -> f32 {
+    ($name:ident, $block:ty, $act:ty, avx512) => {
+        fn $name(row: &[$block], a: &$act, kernels: Kernels) -> f32 {
             #[cfg(target_arch = "x86_64")]
-            if simd {
-                // SAFETY: `simd` is true only when the CPU has AVX2, FMA and F16C.
+            match kernels {
+                // SAFETY: `Avx512` is detected only where the CPU has its features.
+                Kernels::Avx512 => return unsafe { super::dot_avx512::$name(row, a) },
+                // SAFETY: `Avx2` is detected only where the CPU has AVX2, FMA and F16C.
+                Kernels::Avx2 => return unsafe { super::dot_avx2::$name(row, a) },
+                Kernels::Portable => {}
+            }
+            let _ = kernels;
+            dot::$name(row, a)
+        }
+    };
+    ($name:ident, $block:ty, $act:ty) => {
+        fn $name(row: &[$block], a: &$act, kernels: Kernels) -> f32 {
+            #[cfg(target_arch = "x86_64")]
+            if kernels != Kernels::Portable {
+                // SAFETY: both SIMD sets include AVX2, FMA and F16C (checked at detection).
                 return unsafe { super::dot_avx2::$name(row, a) };
             }
-            let _ = simd;
+            let _ = kernels;
             dot::$name(row, a)
         }
     };
 }
-dispatch!(dot_q8_0, BlockQ8_0, Q8Blocks);
-dispatch!(dot_q4_0, BlockQ4_0, Q8Blocks);
-dispatch!(dot_q4_k, BlockQ4_K, Q8KBlocks);
+dispatch!(dot_q8_0, BlockQ8_0, Q8Blocks, avx512);
+dispatch!(dot_q4_0, BlockQ4_0, Q8Blocks, avx512);
+dispatch!(dot_q4_k, BlockQ4_K, Q8KBlocks, avx512);
 dispatch!(dot_q5_k, BlockQ5_K, Q8KBlocks);
-dispatch!(dot_q6_k, BlockQ6_K, Q8KBlocks);
+dispatch!(dot_q6_k, BlockQ6_K, Q8KBlocks, avx512);

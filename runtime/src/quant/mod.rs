@@ -8,6 +8,8 @@ mod dequantize;
 mod dot;
 #[cfg(target_arch = "x86_64")]
 mod dot_avx2;
+#[cfg(target_arch = "x86_64")]
+mod dot_avx512;
 mod error;
 mod ggml_type;
 mod k_quantize;

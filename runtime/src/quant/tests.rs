@@ -222,6 +222,69 @@ fn simd_kernels_agree_with_portable_ones() {
     }
 }
 
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn avx512_kernels_agree_with_portable_ones() {
+    use super::activation::{Q8Blocks, Q8KBlocks};
+    use super::blocks::{BlockQ4_0, BlockQ4_K, BlockQ6_K, BlockQ8_0};
+    use super::dequantize::as_blocks;
+    if !super::dot_avx512::available() {
+        eprintln!("no AVX-512 VNNI on this CPU: the AVX2 or portable kernels are in use");
+        return;
+    }
+    let mut rng = Rng(4242);
+    let close = |a: f32, b: f32| (a - b).abs() <= 1e-4 * (1.0 + a.abs());
+    // 37 legacy blocks: two chunks of sixteen and a tail of five.
+    for cols in [1184, 512, 96] {
+        let x: Vec<f32> = (0..cols).map(|_| rng.uniform() * 3.0).collect();
+        let q8 = Q8Blocks::quantize(&x);
+        for _ in 0..4 {
+            let m = random_matrix(GgmlType::Q8_0, 1, cols, &mut rng);
+            let row = as_blocks::<BlockQ8_0>(m.bytes());
+            // SAFETY: AVX-512 VNNI, F16C and FMA checked above.
+            let simd = unsafe { super::dot_avx512::dot_q8_0(&row, &q8) };
+            let want = super::dot::dot_q8_0(&row, &q8);
+            assert!(close(simd, want), "Q8_0 {cols}: {simd} vs {want}");
+            let m = random_matrix(GgmlType::Q4_0, 1, cols, &mut rng);
+            let row = as_blocks::<BlockQ4_0>(m.bytes());
+            // SAFETY: as above.
+            let simd = unsafe { super::dot_avx512::dot_q4_0(&row, &q8) };
+            let want = super::dot::dot_q4_0(&row, &q8);
+            assert!(close(simd, want), "Q4_0 {cols}: {simd} vs {want}");
+        }
+    }
+    // Extreme bytes: every Q8_0 weight -128 or 127, activations at full scale.
+    let x: Vec<f32> = (0..512)
+        .map(|i| if i % 3 == 0 { -1.0 } else { 1.0 })
+        .collect();
+    let q8 = Q8Blocks::quantize(&x);
+    let mut bytes = Vec::new();
+    for b in 0..16 {
+        bytes.extend_from_slice(&half::f16::from_f32(0.01).to_le_bytes());
+        bytes.extend((0..32).map(|i| if (i + b) % 2 == 0 { 0x80u8 } else { 0x7F }));
+    }
+    let row = as_blocks::<BlockQ8_0>(&bytes);
+    // SAFETY: as above.
+    let simd = unsafe { super::dot_avx512::dot_q8_0(&row, &q8) };
+    assert!(close(simd, super::dot::dot_q8_0(&row, &q8)), "{simd}");
+    let x: Vec<f32> = (0..1024).map(|_| rng.uniform()).collect();
+    let q8k = Q8KBlocks::quantize(&x);
+    for _ in 0..4 {
+        let m = random_matrix(GgmlType::Q4_K, 1, 1024, &mut rng);
+        let row = as_blocks::<BlockQ4_K>(m.bytes());
+        // SAFETY: as above.
+        let simd = unsafe { super::dot_avx512::dot_q4_k(&row, &q8k) };
+        let want = super::dot::dot_q4_k(&row, &q8k);
+        assert!(close(simd, want), "Q4_K: {simd} vs {want}");
+        let m = random_matrix(GgmlType::Q6_K, 1, 1024, &mut rng);
+        let row = as_blocks::<BlockQ6_K>(m.bytes());
+        // SAFETY: as above.
+        let simd = unsafe { super::dot_avx512::dot_q6_k(&row, &q8k) };
+        let want = super::dot::dot_q6_k(&row, &q8k);
+        assert!(close(simd, want), "Q6_K: {simd} vs {want}");
+    }
+}
+
 #[test]
 fn q4_k_quantization_beats_q4_0_and_round_trips() {
     let mut rng = Rng(0x51_7cc1_b727_220a);
