@@ -142,14 +142,9 @@ impl Gpt2Model {
         if tokens.is_empty() {
             return Err(Error::invalid("Gpt2Model::forward", "no tokens"));
         }
-        cache.check_room(tokens.len())?;
-        let start = cache.len();
-        let result = self.forward_inner(tokens, cache, which);
-        match &result {
-            Ok(_) => cache.commit(tokens.len()),
-            Err(_) => cache.truncate(start),
-        }
-        result
+        cache.extend_with(tokens.len(), |cache| {
+            self.forward_inner(tokens, cache, which)
+        })
     }
 
     /// Token plus position embeddings of `tokens` placed after `start` positions.

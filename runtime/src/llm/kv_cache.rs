@@ -81,6 +81,23 @@ impl KvCache {
         }
     }
 
+    /// Runs a forward pass `f` over `n` new positions as one step: refused when they do
+    /// not fit, committed when `f` succeeds, rolled back to the old length when it fails.
+    pub fn extend_with<R>(
+        &mut self,
+        n: usize,
+        f: impl FnOnce(&mut Self) -> Result<R>,
+    ) -> Result<R> {
+        self.check_room(n)?;
+        let start = self.len;
+        let result = f(self);
+        match &result {
+            Ok(_) => self.commit(n),
+            Err(_) => self.truncate(start),
+        }
+        result
+    }
+
     /// Empties the cache.
     pub fn clear(&mut self) {
         self.truncate(0);

@@ -171,14 +171,9 @@ impl LlamaModel {
         if tokens.is_empty() {
             return Err(Error::invalid("LlamaModel::forward", "no tokens"));
         }
-        cache.check_room(tokens.len())?;
-        let start = cache.len();
-        let result = self.forward_inner(tokens, cache, which);
-        match &result {
-            Ok(_) => cache.commit(tokens.len()),
-            Err(_) => cache.truncate(start),
-        }
-        result
+        cache.extend_with(tokens.len(), |cache| {
+            self.forward_inner(tokens, cache, which)
+        })
     }
 
     /// The forward pass proper; appends to `cache` without committing.
