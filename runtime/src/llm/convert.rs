@@ -301,17 +301,7 @@ pub fn gguf_to_hf_dir(path: &Path, dir: &Path) -> Result<Vec<String>> {
         }
         tensors.push((hf, t.shape.clone(), bytemuck::cast_slice(&values).to_vec()));
     }
-    let views: Vec<(String, safetensors::tensor::TensorView<'_>)> = tensors
-        .iter()
-        .map(|(n, shape, bytes)| {
-            safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), bytes)
-                .map(|v| (n.clone(), v))
-                .map_err(|e| Error::format(n.clone(), e.to_string()))
-        })
-        .collect::<Result<_>>()?;
-    let st = dir.join("model.safetensors");
-    safetensors::serialize_to_file(views, None, &st)
-        .map_err(|e| Error::format(st.display().to_string(), e.to_string()))?;
+    write_f32_safetensors(dir, &tensors)?;
     let tied = file.tensor("output.weight").is_none();
     let m = file.metadata();
     let eos = m.get_u64("tokenizer.ggml.eos_token_id")?;
@@ -399,6 +389,24 @@ pub(super) fn tokenizer_json(file: &GgufFile) -> Result<Option<Value>> {
                   "end_of_word_suffix": null, "fuse_unk": false, "byte_fallback": false,
                   "ignore_merges": false, "vocab": vocab, "merges": merges},
     })))
+}
+
+/// Writes `(name, shape, little-endian f32 bytes)` tensors as `dir/model.safetensors`.
+pub(super) fn write_f32_safetensors(
+    dir: &Path,
+    tensors: &[(String, Vec<usize>, Vec<u8>)],
+) -> Result<()> {
+    let views: Vec<(String, safetensors::tensor::TensorView<'_>)> = tensors
+        .iter()
+        .map(|(n, shape, bytes)| {
+            safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), bytes)
+                .map(|v| (n.clone(), v))
+                .map_err(|e| Error::format(n.clone(), e.to_string()))
+        })
+        .collect::<Result<_>>()?;
+    let st = dir.join("model.safetensors");
+    safetensors::serialize_to_file(views, None, &st)
+        .map_err(|e| Error::format(st.display().to_string(), e.to_string()))
 }
 
 #[cfg(test)]

@@ -6,7 +6,9 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use super::convert::{encoding_for, tokenizer_json, write_special_tokens, write_tokenizer};
+use super::convert::{
+    encoding_for, tokenizer_json, write_f32_safetensors, write_special_tokens, write_tokenizer,
+};
 use super::gpt2_config::Gpt2Config;
 use super::names::{gpt2_gguf_to_hf, gpt2_hf_to_gguf, gpt2_is_conv1d_weight};
 use super::weights::{transpose, SafetensorsWeights, TensorSource};
@@ -103,17 +105,7 @@ pub fn gpt2_gguf_to_hf_dir(file: &GgufFile, dir: &Path) -> Result<Vec<String>> {
         }
         tensors.push((hf, shape, bytemuck::cast_slice(&values).to_vec()));
     }
-    let views: Vec<(String, safetensors::tensor::TensorView<'_>)> = tensors
-        .iter()
-        .map(|(n, shape, bytes)| {
-            safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), bytes)
-                .map(|v| (n.clone(), v))
-                .map_err(|e| Error::format(n.clone(), e.to_string()))
-        })
-        .collect::<Result<_>>()?;
-    let st = dir.join("model.safetensors");
-    safetensors::serialize_to_file(views, None, &st)
-        .map_err(|e| Error::format(st.display().to_string(), e.to_string()))?;
+    write_f32_safetensors(dir, &tensors)?;
     let m = file.metadata();
     let (bos, eos) = (
         m.get_u64("tokenizer.ggml.bos_token_id")?,
