@@ -103,7 +103,7 @@ pub fn run() -> anyhow::Result<()> {
 
 fn run_kernel(connection_file: &std::path::Path, template: Option<PathBuf>) -> anyhow::Result<()> {
     let info = server::read_connection_file(connection_file)?;
-    let workdir = install::Workdir::create(template.as_deref())?;
+    let workdir = crate::workdir::Workdir::create(template.as_deref())?;
     // evcxr reads its compile directory from the environment; set it before any thread starts.
     std::env::set_var("EVCXR_TMPDIR", workdir.path());
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -124,8 +124,16 @@ fn build_warm_template(dir: &Path) -> anyhow::Result<()> {
         .and_then(|_| context.execute(SESSION_HOOKS_CELL))
         .and_then(|_| context.execute("1 + 2"));
     ticker.stop();
-    if let Err(error) = loaded {
-        bail!("building the runtime template failed: {error}");
+    match loaded {
+        Err(evcxr::Error::CompilationErrors(errors)) => {
+            let rendered: Vec<String> = errors.iter().map(|e| e.rendered()).collect();
+            bail!(
+                "building the runtime template failed:\n{}",
+                rendered.join("\n")
+            );
+        }
+        Err(error) => bail!("building the runtime template failed: {error}"),
+        Ok(_) => {}
     }
     println!(
         "Runtime template ready in {:.0} s.",
@@ -158,46 +166,6 @@ impl Ticker {
     }
 }
 
-/// This kernel's own evcxr compile directory, removed when the kernel exits.
-pub struct Workdir {
-    path: PathBuf,
-}
-
-impl Workdir {
-    /// Creates a fresh directory, cloned from `template` when it exists.
-    pub fn create(template: Option<&Path>) -> anyhow::Result<Workdir> {
-        let path = std::env::temp_dir().join(format!("born-kernel-{}", uuid::Uuid::new_v4()));
-        match template.filter(|t| t.is_dir()) {
-            Some(template) => {
-                // `cp -a` keeps modification times, so cargo sees the built runtime as fresh.
-                let status = Command::new("cp")
-                    .arg("-a")
-                    .arg(template)
-                    .arg(&path)
-                    .status()
-                    .context("running cp to clone the runtime template")?;
-                if !status.success() {
-                    bail!("cloning the runtime template {} failed", template.display());
-                }
-            }
-            None => std::fs::create_dir_all(&path)
-                .with_context(|| format!("creating {}", path.display()))?,
-        }
-        Ok(Workdir { path })
-    }
-
-    /// The directory.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-impl Drop for Workdir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,14 +180,5 @@ mod tests {
         assert_eq!(spec["argv"][5], "/t");
         assert_eq!(spec["interrupt_mode"], "message");
         assert_eq!(spec["language"], "rust");
-    }
-
-    #[test]
-    fn workdir_is_removed_on_drop() {
-        let workdir = Workdir::create(None).unwrap();
-        let path = workdir.path().to_owned();
-        assert!(path.is_dir());
-        drop(workdir);
-        assert!(!path.exists());
     }
 }

@@ -20,6 +20,7 @@ mod shell;
 mod stdin;
 mod warmup;
 mod wire;
+mod workdir;
 
 fn main() -> anyhow::Result<()> {
     // The same binary is evcxr's child process; these calls never return there.

@@ -76,6 +76,20 @@ pub async fn serve(info: ConnectionInfo, crates: RuntimeCrates) -> anyhow::Resul
         }
     });
 
+    // A terminated kernel shuts down like a requested shutdown, so its
+    // compile directory is removed.
+    let terminate_shutdown = shutdown_tx.clone();
+    tokio::spawn(async move {
+        let Ok(mut sigterm) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        else {
+            return;
+        };
+        if sigterm.recv().await.is_some() {
+            let _ = terminate_shutdown.send(());
+        }
+    });
+
     let interrupt_evaluator = evaluator.clone();
     tokio::spawn(async move {
         let Ok(mut sigint) =
