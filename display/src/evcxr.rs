@@ -3,6 +3,11 @@
 //! When a cell ends with an expression, evcxr compiles `(expr).evcxr_display();`
 //! and collects the blocks it prints, one per MIME type:
 //! `EVCXR_BEGIN_CONTENT <mime>\n<content>\nEVCXR_END_CONTENT\n`.
+//!
+//! Types with a rich form have an inherent `evcxr_display` (born tensors get the
+//! renderer installed by [`install_cell_renderers`]). Every other type with a
+//! `Debug` form answers through [`DebugCellOutput`], which prints what evcxr's
+//! own fallback would, without the second compilation that fallback costs.
 
 use std::io::Write;
 
@@ -30,6 +35,25 @@ pub fn print_evcxr(bundle: &MimeBundle) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
+}
+
+/// Shows a cell's final value through `Debug` when it has no richer form; inherent
+/// `evcxr_display` methods take precedence over this trait's.
+pub trait DebugCellOutput {
+    /// Prints the value's `Debug` form as plain text for evcxr.
+    fn evcxr_display(&self);
+}
+
+impl<T: std::fmt::Debug + ?Sized> DebugCellOutput for T {
+    fn evcxr_display(&self) {
+        print_evcxr(&MimeBundle::text(format!("{self:?}")));
+    }
+}
+
+/// Makes born tensors ending a cell show their table (the runtime cannot depend
+/// on this crate, so it calls the renderer installed here).
+pub fn install_cell_renderers() {
+    born::set_cell_renderer(crate::tensor::render_tensor_cell);
 }
 
 /// Adds an inherent `evcxr_display()` to types of this crate, so a cell ending

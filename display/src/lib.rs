@@ -38,6 +38,7 @@ pub use input::{input, input_password};
 pub mod prelude {
     //! Everything a notebook cell needs in scope.
     pub use crate::displayable::Displayable;
+    pub use crate::evcxr::DebugCellOutput;
     pub use crate::generation::{stream_generate, stream_generation, StreamedText};
     pub use crate::handle::{clear_output, display, DisplayHandle};
     pub use crate::html::Html;
@@ -49,7 +50,7 @@ pub mod prelude {
     pub use crate::png::Png;
     pub use crate::progress::{progress, Progress, ProgressBar, ProgressMetrics};
     pub use crate::svg::Svg;
-    pub use crate::tensor::{TensorDisplay, TensorView};
+    pub use crate::tensor::TensorView;
     pub use crate::text_stream::TextStream;
     pub use crate::{input, input_password};
 }

@@ -29,6 +29,8 @@ fn cell() {
     if std::env::var_os(CHILD_VAR).is_none() {
         return; // Only meaningful as the child of the tests below.
     }
+    // The kernel's session hooks install the tensor renderer before any user cell.
+    born_display::evcxr::install_cell_renderers();
     let handle = display(&Html::new("<b>multi\nline</b>"));
     handle.update(&Markdown::new("*done*"));
     clear_output(true);
@@ -40,6 +42,9 @@ fn cell() {
     let tensor = Tensor::from_vec(vec![1.5f32, -2.0], 2).expect("valid tensor");
     (tensor).evcxr_display();
     (Markdown::new("# end")).evcxr_display();
+    // Values without a rich form show their Debug text, integers left to inference too.
+    (1 + 2).evcxr_display();
+    (vec![Some("a"), None]).evcxr_display();
 }
 
 #[test]
@@ -61,6 +66,10 @@ fn envelope_mode_writes_one_json_line_per_event() {
     ));
     assert!(stdout.contains("EVCXR_BEGIN_CONTENT text/html\n<div class=\"born-tensor\">"));
     assert!(stdout.contains("EVCXR_BEGIN_CONTENT text/markdown\n# end\nEVCXR_END_CONTENT\n"));
+    assert!(stdout.contains("EVCXR_BEGIN_CONTENT text/plain\n3\nEVCXR_END_CONTENT\n"));
+    assert!(
+        stdout.contains("EVCXR_BEGIN_CONTENT text/plain\n[Some(\"a\"), None]\nEVCXR_END_CONTENT\n")
+    );
     assert_eq!(kinds, ["display", "update", "clear", "display", "update"]);
     assert_eq!(events[0]["data"]["text/html"], "<b>multi\nline</b>");
     assert_eq!(events[0]["display_id"], events[1]["display_id"]);

@@ -42,6 +42,7 @@ impl RuntimeCrates {
 /// runs after loading and again whenever the child process is replaced.
 pub const SESSION_HOOKS_CELL: &str = r#"
 born::interrupt::install_signal_handlers();
+born_display::evcxr::install_cell_renderers();
 {
     let print_default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {

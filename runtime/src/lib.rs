@@ -54,7 +54,7 @@ pub use layout::Layout;
 pub use rng::manual_seed;
 pub use shape::{AllDims, Dim, Dims, Shape};
 pub use storage::Storage;
-pub use tensor::{Tensor, TensorId};
+pub use tensor::{set_cell_renderer, CellRenderer, Tensor, TensorId};
 
 pub mod interrupt;
 

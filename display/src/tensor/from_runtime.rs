@@ -87,19 +87,9 @@ impl Displayable for Tensor {
     }
 }
 
-/// `evcxr_display()` for born tensors, so a cell ending with a tensor shows its table.
-///
-/// A type from another crate cannot get an inherent method here; evcxr calls
-/// `(value).evcxr_display()`, which finds this trait through the prelude.
-pub trait TensorDisplay {
-    /// Prints the tensor's renderings for evcxr.
-    fn evcxr_display(&self);
-}
-
-impl TensorDisplay for Tensor {
-    fn evcxr_display(&self) {
-        print_evcxr(&self.mime_bundle());
-    }
+/// Prints a tensor ending a cell as its text and HTML table, in evcxr's protocol.
+pub fn render_tensor_cell(tensor: &Tensor) {
+    print_evcxr(&tensor.mime_bundle());
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@ mod stats;
 mod text;
 mod view;
 
+pub use from_runtime::render_tensor_cell;
 pub(crate) use from_runtime::tensor_error;
-pub use from_runtime::TensorDisplay;
 pub use html::{tensor_html, TableLimits};
 pub use stats::TensorStats;
 pub use text::tensor_repr;

@@ -1,5 +1,6 @@
 //! `Tensor`: a cheap-clone handle on a view of a storage, with an optional autograd node.
 
+mod cell_output;
 mod creation;
 mod display;
 mod elementwise;
@@ -10,6 +11,8 @@ mod nn_ops;
 mod ops_overload;
 mod reduce;
 mod views;
+
+pub use cell_output::{set_cell_renderer, CellRenderer};
 
 use crate::autograd::{self, Op};
 use crate::backend::cpu::CpuStorage;
