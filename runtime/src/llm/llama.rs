@@ -79,6 +79,18 @@ fn linear(src: &dyn TensorSource, stem: &str, rows: usize, cols: usize) -> Resul
     Linear::new(w, bias)
 }
 
+/// The layers applied to the same input in one parallel pass, as an array.
+fn projections<const N: usize>(
+    layers: &[&Linear; N],
+    x: &[f32],
+    n: usize,
+) -> Result<[Vec<f32>; N]> {
+    let outs = Linear::forward_each(layers, x, n)?;
+    Ok(outs
+        .try_into()
+        .expect("forward_each returns one output per layer"))
+}
+
 impl LlamaModel {
     /// Builds the model from tensors named as in GGUF.
     pub fn load(config: LlamaConfig, src: &dyn TensorSource) -> Result<LlamaModel> {
@@ -172,7 +184,10 @@ impl LlamaModel {
             return Err(Error::invalid("LlamaModel::forward", "no tokens"));
         }
         cache.extend_with(tokens.len(), |cache| {
-            self.forward_inner(tokens, cache, which)
+            // On a worker of the thread pool, the parallel products inside split their
+            // work with the other workers directly, instead of blocking this thread and
+            // waking it again once per matrix.
+            rayon::scope(|_| self.forward_inner(tokens, cache, which))
         })
     }
 
@@ -203,9 +218,7 @@ impl LlamaModel {
         for (l, b) in self.blocks.iter().enumerate() {
             let mut hn = x.clone();
             rms_norm(&mut hn, &b.attn_norm, c.rms_norm_eps);
-            let mut q = b.q.forward(&hn, n)?;
-            let mut k = b.k.forward(&hn, n)?;
-            let v = b.v.forward(&hn, n)?;
+            let [mut q, mut k, v] = projections(&[&b.q, &b.k, &b.v], &hn, n)?;
             for i in 0..n {
                 self.rope.apply(
                     &mut q[i * c.q_dim()..(i + 1) * c.q_dim()],
@@ -226,8 +239,7 @@ impl LlamaModel {
             x.iter_mut().zip(&o).for_each(|(a, b)| *a += b);
             let mut hn = x.clone();
             rms_norm(&mut hn, &b.ffn_norm, c.rms_norm_eps);
-            let mut gate = b.gate.forward(&hn, n)?;
-            let up = b.up.forward(&hn, n)?;
+            let [mut gate, up] = projections(&[&b.gate, &b.up], &hn, n)?;
             swiglu(&mut gate, &up);
             let down = b.down.forward(&gate, n)?;
             x.iter_mut().zip(&down).for_each(|(a, b)| *a += b);

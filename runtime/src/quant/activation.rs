@@ -2,6 +2,7 @@
 //! (as ggml does, so the inner loops multiply integers).
 
 use super::blocks::{QK, QK_K};
+use super::GgmlType;
 
 /// A vector quantized in blocks of 32: one f32 scale per block.
 #[derive(Debug, Clone, Default)]
@@ -81,4 +82,87 @@ impl Q8KBlocks {
             .collect();
         Q8KBlocks { d, qs, bsums }
     }
+}
+
+/// The activation vector prepared for a weight type.
+pub(crate) enum Activation<'x> {
+    /// 32-value 8-bit blocks (Q4_0, Q8_0 weights).
+    Q8(Q8Blocks),
+    /// 256-value 8-bit super-blocks (Q4_K, Q6_K weights).
+    Q8K(Q8KBlocks),
+    /// Plain f32 (other weight types, decoded block by block).
+    F32(&'x [f32]),
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Activation<'_> {
+    /// The 32-value blocks, if that is what this is.
+    pub(crate) fn q8(&self) -> Option<&Q8Blocks> {
+        match self {
+            Activation::Q8(q) => Some(q),
+            _ => None,
+        }
+    }
+
+    /// The 256-value super-blocks, if that is what this is.
+    pub(crate) fn q8k(&self) -> Option<&Q8KBlocks> {
+        match self {
+            Activation::Q8K(q) => Some(q),
+            _ => None,
+        }
+    }
+}
+
+/// The input vectors prepared once for each weight family among a set of matrices.
+pub(crate) struct Prepared<'x> {
+    /// For Q4_0 and Q8_0 weights.
+    q8: Vec<Activation<'x>>,
+    /// For K-quant weights.
+    q8k: Vec<Activation<'x>>,
+    /// For every other type.
+    f32: Vec<Activation<'x>>,
+}
+
+impl<'x> Prepared<'x> {
+    /// Quantizes the `cols`-wide rows of `x` for the weight families of `types`.
+    pub(crate) fn new(types: &[GgmlType], x: &'x [f32], cols: usize) -> Prepared<'x> {
+        let needs = |family: fn(GgmlType) -> bool| types.iter().any(|&t| family(t));
+        let rows = || x.chunks_exact(cols);
+        Prepared {
+            q8: match needs(uses_q8) {
+                true => rows()
+                    .map(|r| Activation::Q8(Q8Blocks::quantize(r)))
+                    .collect(),
+                false => Vec::new(),
+            },
+            q8k: match needs(uses_q8k) {
+                true => rows()
+                    .map(|r| Activation::Q8K(Q8KBlocks::quantize(r)))
+                    .collect(),
+                false => Vec::new(),
+            },
+            f32: rows().map(Activation::F32).collect(),
+        }
+    }
+
+    /// The activations a matrix of type `ty` multiplies.
+    pub(crate) fn for_type(&self, ty: GgmlType) -> &[Activation<'x>] {
+        if uses_q8(ty) {
+            &self.q8
+        } else if uses_q8k(ty) {
+            &self.q8k
+        } else {
+            &self.f32
+        }
+    }
+}
+
+/// Weight types multiplied against 32-value 8-bit activation blocks.
+fn uses_q8(ty: GgmlType) -> bool {
+    matches!(ty, GgmlType::Q4_0 | GgmlType::Q8_0)
+}
+
+/// Weight types multiplied against 256-value 8-bit activation super-blocks.
+fn uses_q8k(ty: GgmlType) -> bool {
+    matches!(ty, GgmlType::Q4_K | GgmlType::Q5_K | GgmlType::Q6_K)
 }

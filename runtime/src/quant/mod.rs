@@ -10,10 +10,13 @@ mod dot;
 mod dot_avx2;
 #[cfg(target_arch = "x86_64")]
 mod dot_avx512;
+#[cfg(target_arch = "x86_64")]
+mod dot_avx512_k;
 mod error;
 mod ggml_type;
 mod k_quantize;
 mod k_quants;
+mod kernels;
 mod legacy;
 mod matrix;
 mod quantize;

@@ -319,11 +319,14 @@ fn q4_k_quantization_beats_q4_0_and_round_trips() {
 fn matmul_equals_one_matvec_per_vector() {
     let mut rng = Rng(77);
     for ty in [
+        GgmlType::Q8_0,
         GgmlType::Q4_0,
         GgmlType::Q4_K,
         GgmlType::Q5_K,
+        GgmlType::Q6_K,
         GgmlType::F16,
     ] {
+        // Five vectors: a group of four in one call, then one alone.
         let (rows, cols, n) = (21, 256, 5);
         let m = random_matrix(ty, rows, cols, &mut rng);
         let x: Vec<f32> = (0..n * cols).map(|_| rng.uniform()).collect();
@@ -339,5 +342,110 @@ fn matmul_equals_one_matvec_per_vector() {
             );
         }
         assert!(m.matmul(&x, n + 1, &mut batched).is_err());
+    }
+}
+
+#[test]
+fn matmul_each_equals_one_matmul_per_matrix() {
+    let mut rng = Rng(78);
+    let (cols, n) = (512, 3);
+    // Rows that split into uneven tasks, and every activation family at once.
+    let matrices: Vec<QuantizedMatrix> = [
+        (GgmlType::Q4_K, 300),
+        (GgmlType::Q6_K, 17),
+        (GgmlType::Q8_0, 64),
+        (GgmlType::Q4_0, 5),
+        (GgmlType::F16, 40),
+    ]
+    .into_iter()
+    .map(|(ty, rows)| random_matrix(ty, rows, cols, &mut rng))
+    .collect();
+    let refs: Vec<&QuantizedMatrix> = matrices.iter().collect();
+    for n in [1, n] {
+        let x: Vec<f32> = (0..n * cols).map(|_| rng.uniform()).collect();
+        let outs = QuantizedMatrix::matmul_each(&refs, &x, n).unwrap();
+        for (m, out) in matrices.iter().zip(&outs) {
+            let mut alone = vec![0f32; n * m.rows()];
+            m.matmul(&x, n, &mut alone).unwrap();
+            assert_eq!(out, &alone, "{} with {n} vectors", m.ggml_type());
+        }
+        assert!(QuantizedMatrix::matmul_each(&refs, &x[1..], n).is_err());
+    }
+    let narrow = random_matrix(GgmlType::Q8_0, 2, 256, &mut rng);
+    let x = vec![0.5f32; cols];
+    assert!(QuantizedMatrix::matmul_each(&[&matrices[0], &narrow], &x, 1).is_err());
+}
+
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn avx512_many_activation_kernels_agree_with_portable_ones() {
+    use super::activation::{Q8Blocks, Q8KBlocks};
+    use super::blocks::{BlockQ4_0, BlockQ4_K, BlockQ6_K, BlockQ8_0};
+    use super::dequantize::as_blocks;
+    use super::dot_avx512::{dot_q4_0_many, dot_q4_k_many, dot_q6_k_many, dot_q8_0_many, MANY};
+    if !super::dot_avx512::available() {
+        eprintln!("no AVX-512 VNNI on this CPU: the AVX2 or portable kernels are in use");
+        return;
+    }
+    let mut rng = Rng(4343);
+    let close = |a: f32, b: f32| (a - b).abs() <= 1e-4 * (1.0 + a.abs());
+    // 37 blocks: two chunks of sixteen and a tail of five; then no tail; then only one.
+    for cols in [1184, 512, 96] {
+        let acts: Vec<Q8Blocks> = (0..MANY)
+            .map(|_| {
+                let x: Vec<f32> = (0..cols).map(|_| rng.uniform() * 3.0).collect();
+                Q8Blocks::quantize(&x)
+            })
+            .collect();
+        let m = random_matrix(GgmlType::Q8_0, 1, cols, &mut rng);
+        let row = as_blocks::<BlockQ8_0>(m.bytes());
+        // SAFETY: AVX-512 VNNI, F16C and FMA checked above.
+        let got = unsafe { dot_q8_0_many(&row, std::array::from_fn(|i| &acts[i])) };
+        for (g, a) in got.iter().zip(&acts) {
+            let want = super::dot::dot_q8_0(&row, a);
+            assert!(close(*g, want), "Q8_0 x{MANY} {cols}: {g} vs {want}");
+            // SAFETY: as above.
+            let alone = unsafe { super::dot_avx512::dot_q8_0(&row, a) };
+            assert_eq!(g.to_bits(), alone.to_bits(), "Q8_0 x{MANY} {cols}");
+        }
+        let m = random_matrix(GgmlType::Q4_0, 1, cols, &mut rng);
+        let row = as_blocks::<BlockQ4_0>(m.bytes());
+        // SAFETY: as above.
+        let got = unsafe { dot_q4_0_many(&row, std::array::from_fn(|i| &acts[i])) };
+        for (g, a) in got.iter().zip(&acts) {
+            let want = super::dot::dot_q4_0(&row, a);
+            assert!(close(*g, want), "Q4_0 x{MANY} {cols}: {g} vs {want}");
+            // SAFETY: as above.
+            let alone = unsafe { super::dot_avx512::dot_q4_0(&row, a) };
+            assert_eq!(g.to_bits(), alone.to_bits(), "Q4_0 x{MANY} {cols}");
+        }
+    }
+    let acts: Vec<Q8KBlocks> = (0..MANY)
+        .map(|_| {
+            let x: Vec<f32> = (0..1024).map(|_| rng.uniform() * 3.0).collect();
+            Q8KBlocks::quantize(&x)
+        })
+        .collect();
+    let m = random_matrix(GgmlType::Q4_K, 1, 1024, &mut rng);
+    let row = as_blocks::<BlockQ4_K>(m.bytes());
+    // SAFETY: as above.
+    let got = unsafe { dot_q4_k_many(&row, std::array::from_fn(|i| &acts[i])) };
+    for (g, a) in got.iter().zip(&acts) {
+        let want = super::dot::dot_q4_k(&row, a);
+        assert!(close(*g, want), "Q4_K x{MANY}: {g} vs {want}");
+        // SAFETY: as above.
+        let alone = unsafe { super::dot_avx512::dot_q4_k(&row, a) };
+        assert_eq!(g.to_bits(), alone.to_bits(), "Q4_K x{MANY}");
+    }
+    let m = random_matrix(GgmlType::Q6_K, 1, 1024, &mut rng);
+    let row = as_blocks::<BlockQ6_K>(m.bytes());
+    // SAFETY: as above.
+    let got = unsafe { dot_q6_k_many(&row, std::array::from_fn(|i| &acts[i])) };
+    for (g, a) in got.iter().zip(&acts) {
+        let want = super::dot::dot_q6_k(&row, a);
+        assert!(close(*g, want), "Q6_K x{MANY}: {g} vs {want}");
+        // SAFETY: as above.
+        let alone = unsafe { super::dot_avx512::dot_q6_k(&row, a) };
+        assert_eq!(g.to_bits(), alone.to_bits(), "Q6_K x{MANY}");
     }
 }
