@@ -45,9 +45,9 @@ enum Command {
         /// A GGUF file, a Hugging Face directory or tokenizer.json, or a tiktoken rank file.
         model: PathBuf,
     },
-    /// Print a GGUF file's architecture, metadata and tensor table.
+    /// Print a model's architecture, metadata or config, tokenizer and tensor table.
     Info {
-        /// A GGUF file.
+        /// A GGUF file or a Hugging Face directory.
         model: PathBuf,
     },
     /// Generate text: the prompt and the continuation go to stdout, the speed to stderr.
@@ -255,6 +255,11 @@ fn detokenize(model: &Path) -> CliResult {
 
 /// `born info`.
 fn info(model: &Path) -> CliResult {
+    if model.is_dir() {
+        let report = born::llm::hf_info::describe_hf_dir(model)?;
+        std::io::stdout().lock().write_all(report.as_bytes())?;
+        return Ok(());
+    }
     let file = GgufFile::open(model)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "file: {}", model.display())?;

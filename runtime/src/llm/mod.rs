@@ -11,6 +11,7 @@ pub mod generator;
 pub mod gpt2;
 pub mod gpt2_config;
 pub mod gpu;
+pub mod hf_info;
 pub mod kv_cache;
 pub mod language_model;
 pub mod linear;
