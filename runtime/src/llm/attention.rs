@@ -3,6 +3,8 @@
 
 use rayon::prelude::*;
 
+use crate::quant::dot_f32;
+
 /// Keys processed per tile.
 const TILE: usize = 64;
 
@@ -57,7 +59,7 @@ pub fn causal_attention(
                 let mut tile_max = f32::NEG_INFINITY;
                 for (s, j) in tile.iter_mut().zip(start..end) {
                     let k = &keys[j * kv_dim + kv_off..j * kv_dim + kv_off + head_dim];
-                    let mut v = dot(qh, k) * scale;
+                    let mut v = dot_f32(qh, k) * scale;
                     if let Some(slope) = slope {
                         v += slope * (j as f32 - pos as f32);
                     }
@@ -81,24 +83,6 @@ pub fn causal_attention(
             let inv = 1.0 / sum;
             o.iter_mut().for_each(|v| *v *= inv);
         });
-}
-
-/// Dot product with eight partial sums (vectorises).
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for i in 0..8 {
-            acc[i] += x[i] * y[i];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
 }
 
 #[cfg(test)]

@@ -1,7 +1,26 @@
-//! Portable dot products of one quantized weight row with quantized activations.
+//! Portable dot products: one quantized weight row with quantized activations, and
+//! plain f32 vectors.
 
 use super::activation::{Q8Blocks, Q8KBlocks};
 use super::blocks::{k_scale_min, BlockQ4_0, BlockQ4_K, BlockQ5_K, BlockQ6_K, BlockQ8_0, QK, QK_K};
+
+/// Dot product with eight independent partial sums, so the compiler vectorises it.
+pub(crate) fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ca.zip(cb) {
+        for i in 0..8 {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
 
 /// Row of Q8_0 blocks · Q8 activations.
 pub(crate) fn dot_q8_0(row: &[BlockQ8_0], a: &Q8Blocks) -> f32 {

@@ -80,7 +80,7 @@ pub(crate) fn row_times(
             (GgmlType::Q6_K, Activation::Q8K(a)) => {
                 dot_q6_k(&as_blocks::<BlockQ6_K>(row), a, kernels)
             }
-            (_, Activation::F32(x)) => dot_f32(scratch, x),
+            (_, Activation::F32(x)) => dot::dot_f32(scratch, x),
             _ => {
                 return Err(QuantError::Unsupported {
                     op: "QuantizedMatrix::matmul",
@@ -114,24 +114,6 @@ fn in_groups<'a, 'x, A: 'a>(
         done += MANY;
     }
     done
-}
-
-/// Dot product with eight independent partial sums, so the compiler vectorises it.
-fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for i in 0..8 {
-            acc[i] += x[i] * y[i];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
 }
 
 /// The instruction sets the dot products use on this CPU.

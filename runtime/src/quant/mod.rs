@@ -24,6 +24,7 @@ mod shared_bytes;
 
 pub use block_trait::QuantBlock;
 pub use dequantize::{dequantize, dequantize_into, DEQUANTIZE_TYPES};
+pub(crate) use dot::dot_f32;
 pub use error::{QuantError, Result};
 pub use ggml_type::GgmlType;
 pub use k_quantize::{quantize_q4_k, quantize_q6_k};
