@@ -71,7 +71,7 @@ def torch_epoch(kind, batch):
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
     order = torch.randperm(len(x))
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     for i in range(0, len(x), batch):
         idx = order[i:i + batch]
         loss = loss_fn(model(x[idx]), y[idx])
@@ -79,7 +79,9 @@ def torch_epoch(kind, batch):
         loss.backward()
         opt.step()
     secs = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start
     return dict(framework="pytorch", model=kind, batch=batch, epoch_s=round(secs, 3),
+                cpu_s=round(cpu, 3),
                 samples_per_s=round(len(x) / secs, 1), last_loss=round(loss.item(), 4),
                 threads=torch.get_num_threads())
 
@@ -104,8 +106,11 @@ def main():
         print(json.dumps(born))
         print(json.dumps(torch))
         ratio = born["epoch_s"] / torch["epoch_s"]
+        cpu_ratio = born["cpu_s"] / torch["cpu_s"]
+        load = os.getloadavg()[0]
         print(f"{kind}: born {born['samples_per_s']:.0f} samples/s, pytorch "
-              f"{torch['samples_per_s']:.0f} samples/s, born epoch time = {ratio:.2f}x pytorch's")
+              f"{torch['samples_per_s']:.0f} samples/s, born epoch time = {ratio:.2f}x pytorch's "
+              f"(CPU time {cpu_ratio:.2f}x; load {load:.2f})")
 
 
 if __name__ == "__main__":

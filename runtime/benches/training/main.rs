@@ -20,6 +20,18 @@ fn model(kind: &str) -> Result<Box<dyn Module>> {
     })
 }
 
+/// CPU time (user + system, all threads) this process has used so far, in seconds.
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let usage = unsafe {
+        let mut usage = std::mem::zeroed::<libc::rusage>();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
+}
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let kind = args.get(1).map(String::as_str).unwrap_or("mlp");
@@ -36,7 +48,7 @@ fn main() -> Result<()> {
         .shuffle(1);
     let net = model(kind)?;
     let mut opt = Adam::new(net.named_parameters(), 1e-3)?;
-    let start = Instant::now();
+    let (start, cpu_start) = (Instant::now(), cpu_seconds());
     let mut last = 0.0;
     for batch in train.epoch(0) {
         born::interrupt::check()?;
@@ -48,8 +60,9 @@ fn main() -> Result<()> {
         last = loss.to_scalar_f64()?;
     }
     let secs = start.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu_start;
     println!(
-        "{{\"framework\": \"born\", \"model\": \"{kind}\", \"batch\": {batch}, \"epoch_s\": {secs:.3}, \"samples_per_s\": {:.1}, \"last_loss\": {last:.4}}}",
+        "{{\"framework\": \"born\", \"model\": \"{kind}\", \"batch\": {batch}, \"epoch_s\": {secs:.3}, \"cpu_s\": {cpu:.3}, \"samples_per_s\": {:.1}, \"last_loss\": {last:.4}}}",
         train.num_samples() as f64 / secs
     );
     Ok(())

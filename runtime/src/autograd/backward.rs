@@ -2,6 +2,7 @@
 
 use super::{no_grad, Op};
 use crate::backend::{BinaryOp, ReduceOp, UnaryOp};
+use crate::storage::Storage;
 use crate::tensor::TensorId;
 use crate::{Error, Result, Tensor};
 use std::collections::{HashMap, HashSet};
@@ -181,6 +182,7 @@ fn input_grads(op: &Op, out: &Tensor, g: &Tensor, needs: &[bool]) -> Result<Vec<
         Op::Im2Col(_, win) => vec![Some(g.col2im(win)?)],
         Op::Col2Im(_, win) => vec![Some(g.im2col(win)?)],
         Op::MaxPool2d(_, argmax, win) => vec![Some(g.max_pool2d_backward(argmax, win)?)],
+        Op::Conv2d(x, w, b, win) => x.conv2d_grads(w, b.is_some(), win, g, needs)?,
     })
 }
 
@@ -294,6 +296,26 @@ fn is_transposed(x: &Tensor) -> bool {
     x.layout().permute(&swap_last).is_contiguous()
 }
 
+/// ReLU's gradient in one host pass (`g` where `x > 0`, else 0), for f32/f64 tensors on
+/// the CPU; `None` elsewhere.
+fn relu_grad_on_host(x: &Tensor, g: &Tensor) -> Option<Tensor> {
+    if x.shape() != g.shape() {
+        return None;
+    }
+    let grad = {
+        let (xs, gs) = (x.storage(), g.storage());
+        let (Storage::Cpu(xc), Storage::Cpu(gc)) = (&*xs, &*gs) else {
+            return None;
+        };
+        xc.relu_backward(x.layout(), gc, g.layout())?
+    };
+    Some(Tensor::from_storage(
+        Storage::Cpu(grad),
+        x.shape().clone(),
+        None,
+    ))
+}
+
 fn unary_grad(x: &Tensor, op: UnaryOp, g: &Tensor) -> Result<Tensor> {
     let mask = |m: Tensor| -> Result<Tensor> { g.mul(&m.to_dtype(g.dtype())?) };
     match op {
@@ -310,7 +332,10 @@ fn unary_grad(x: &Tensor, op: UnaryOp, g: &Tensor) -> Result<Tensor> {
             let s = x.sigmoid()?;
             g.mul(&s.mul(&s.affine(-1.0, 1.0)?)?)
         }
-        UnaryOp::Relu => mask(x.gt_scalar(0.0)?),
+        UnaryOp::Relu => match relu_grad_on_host(x, g) {
+            Some(gx) => Ok(gx),
+            None => mask(x.gt_scalar(0.0)?),
+        },
         UnaryOp::Gelu => {
             // Φ(x) + x φ(x)
             let cdf = x.gelu()?.div(x)?;

@@ -35,6 +35,9 @@ pub(crate) enum Op {
     Col2Im(Tensor, Window2d),
     /// input, the u32 position of each maximum in its plane, window.
     MaxPool2d(Tensor, Tensor, Window2d),
+    /// input, weight, optional bias and window of a one-group convolution run as one
+    /// host kernel.
+    Conv2d(Tensor, Tensor, Option<Tensor>, Window2d),
 }
 
 impl Op {
@@ -60,6 +63,7 @@ impl Op {
             Op::Where(_, t, f) => vec![t, f],
             Op::ScatterAdd(x, _, s, _) => vec![x, s],
             Op::Cat(xs, _) => xs.iter().collect(),
+            Op::Conv2d(x, w, b, _) => [x, w].into_iter().chain(b).collect(),
         }
     }
 }

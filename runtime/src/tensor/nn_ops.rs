@@ -3,7 +3,9 @@
 
 use super::Tensor;
 use crate::autograd::Op;
+use crate::backend::cpu::{ConvNeeds, CpuStorage};
 use crate::backend::Window2d;
+use crate::storage::Storage;
 use crate::{Error, Result, Shape};
 
 type Pair = (usize, usize);
@@ -136,7 +138,21 @@ impl Tensor {
                 ),
             ));
         }
+        if let Some(b) = bias {
+            if b.dims() != [o] {
+                return Err(Error::ShapeMismatch {
+                    op,
+                    lhs: Shape::from(o),
+                    rhs: b.shape().clone(),
+                });
+            }
+        }
         let (oh, ow) = win.out_hw();
+        if groups == 1 && win.n * win.c * o * oh * ow > 0 {
+            if let Some(out) = self.conv2d_on_host(weight, bias, &win, o) {
+                return Ok(out);
+            }
+        }
         let og = o / groups;
         // [og, c*kh*kw] weights times [n, c*kh*kw, oh*ow] columns: NCHW output directly.
         let group_out = |g: usize| -> Result<Tensor> {
@@ -158,17 +174,102 @@ impl Tensor {
         let out = out.reshape((win.n, o, oh, ow))?;
         match bias {
             None => Ok(out),
-            Some(b) => {
-                if b.dims() != [o] {
-                    return Err(Error::ShapeMismatch {
-                        op,
-                        lhs: Shape::from(o),
-                        rhs: b.shape().clone(),
-                    });
-                }
-                out.add(&b.reshape((1, o, 1, 1))?)
-            }
+            Some(b) => out.add(&b.reshape((1, o, 1, 1))?),
         }
+    }
+
+    /// A one-group convolution as one host kernel and one recorded op, when input,
+    /// weight and bias are f32 or f64 tensors of one dtype on the CPU; `None` otherwise
+    /// (the caller then composes unfolding and a matrix product).
+    fn conv2d_on_host(
+        &self,
+        weight: &Tensor,
+        bias: Option<&Tensor>,
+        win: &Window2d,
+        o: usize,
+    ) -> Option<Tensor> {
+        let storage = {
+            let (xs, ws) = (self.storage(), weight.storage());
+            let bs = bias.map(|b| b.storage());
+            let (Storage::Cpu(x), Storage::Cpu(w)) = (&*xs, &*ws) else {
+                return None;
+            };
+            let b = match (&bs, bias) {
+                (Some(s), Some(b)) => match &**s {
+                    Storage::Cpu(s) => Some((s, b.layout())),
+                    Storage::Gpu(_) => return None,
+                },
+                _ => None,
+            };
+            x.conv2d(self.layout(), w, weight.layout(), b, win, o)?
+        };
+        let (oh, ow) = win.out_hw();
+        let inputs: Vec<&Tensor> = [self, weight].into_iter().chain(bias).collect();
+        let tracked = Tensor::track(&inputs, || {
+            Op::Conv2d(self.clone(), weight.clone(), bias.cloned(), *win)
+        });
+        Some(Tensor::from_storage(
+            Storage::Cpu(storage),
+            (win.n, o, oh, ow),
+            tracked,
+        ))
+    }
+
+    /// The gradients of a convolution recorded by `conv2d_on_host` (this tensor is its
+    /// input) for the output gradient `g`: input, weight and, with `has_bias`, bias, each
+    /// computed only where `needs` says so.
+    pub(crate) fn conv2d_grads(
+        &self,
+        weight: &Tensor,
+        has_bias: bool,
+        win: &Window2d,
+        g: &Tensor,
+        needs: &[bool],
+    ) -> Result<Vec<Option<Tensor>>> {
+        let need = |i: usize| needs.get(i).copied().unwrap_or(false);
+        let o = weight.dims()[0];
+        let wanted = ConvNeeds {
+            input: need(0),
+            weight: need(1),
+            bias: has_bias && need(2),
+        };
+        let grads = {
+            let (xs, ws, gs) = (self.storage(), weight.storage(), g.storage());
+            let (Storage::Cpu(x), Storage::Cpu(w), Storage::Cpu(gc)) = (&*xs, &*ws, &*gs) else {
+                return Err(Error::Backward(
+                    "conv2d: the host kernel's gradient needs host tensors".into(),
+                ));
+            };
+            x.conv2d_backward(
+                self.layout(),
+                w,
+                weight.layout(),
+                gc,
+                g.layout(),
+                win,
+                o,
+                wanted,
+            )
+            .ok_or_else(|| {
+                Error::Backward(format!(
+                    "conv2d: no host gradient kernel for {} input, {} weight and {} gradient",
+                    self.dtype(),
+                    weight.dtype(),
+                    g.dtype()
+                ))
+            })?
+        };
+        let wrap = |s: Option<CpuStorage>, shape: &Shape| {
+            s.map(|s| Tensor::from_storage(Storage::Cpu(s), shape.clone(), None))
+        };
+        let mut out = vec![
+            wrap(grads.input, self.shape()),
+            wrap(grads.weight, weight.shape()),
+        ];
+        if has_bias {
+            out.push(wrap(grads.bias, &Shape::from(o)));
+        }
+        Ok(out)
     }
 
     /// 2-D convolution of `[n, c, h, w]` with `[out, c/groups, kh, kw]` weights.
@@ -287,6 +388,100 @@ mod tests {
         assert_eq!(p.to_vec::<f32>().unwrap(), vec![5., 7., 13., 15.]);
         let a = x.avg_pool2d(2, 2, 0).unwrap();
         assert_eq!(a.to_vec::<f32>().unwrap(), vec![2.5, 4.5, 10.5, 12.5]);
+    }
+
+    /// The composition the host kernel replaces: unfold, one product per sample, bias.
+    fn composed_conv(x: &Tensor, w: &Tensor, b: &Tensor, s: usize, p: usize, d: usize) -> Tensor {
+        let &[n, c, h, wd] = x.dims() else {
+            panic!("4-D input")
+        };
+        let &[o, _, kh, kw] = w.dims() else {
+            panic!("4-D weight")
+        };
+        let win = Window2d {
+            n,
+            c,
+            h,
+            w: wd,
+            kernel: (kh, kw),
+            stride: (s, s),
+            padding: (p, p),
+            dilation: (d, d),
+            pad_value: 0.0,
+        };
+        let (oh, ow) = win.out_hw();
+        let cols = x.im2col(&win).unwrap();
+        let y = w.reshape((o, c * kh * kw)).unwrap().matmul(&cols).unwrap();
+        let y = y.reshape((n, o, oh, ow)).unwrap();
+        y.add(&b.reshape((1, o, 1, 1)).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn host_convolution_matches_the_composition_and_finite_differences() {
+        crate::manual_seed(5);
+        // (n, c, h, w, o, k, stride, padding, dilation)
+        for (n, c, h, wd, o, k, s, p, d) in [
+            (1, 1, 6, 5, 2, 3, 1, 1, 1),
+            (3, 2, 7, 7, 3, 3, 2, 1, 1),
+            (2, 3, 8, 6, 2, 2, 1, 2, 2),
+            (9, 4, 9, 9, 5, 5, 1, 2, 1),
+        ] {
+            let x = Tensor::randn((n, c, h, wd)).unwrap().with_grad().unwrap();
+            let w = Tensor::randn((o, c, k, k)).unwrap().with_grad().unwrap();
+            let b = Tensor::randn(o).unwrap().with_grad().unwrap();
+            let y = x.conv2d(&w, Some(&b), s, p, d, 1).unwrap();
+            assert!(matches!(y.op(), Some(Op::Conv2d(..))));
+            let want = composed_conv(&x, &w, &b, s, p, d);
+            let g = Tensor::randn(y.shape().clone()).unwrap();
+            y.backward_with(&g).unwrap();
+            let fused: Vec<Vec<f32>> = [&x, &w, &b]
+                .iter()
+                .map(|t| t.grad().unwrap().to_vec::<f32>().unwrap())
+                .collect();
+            [&x, &w, &b].iter().for_each(|t| t.zero_grad());
+            want.backward_with(&g).unwrap();
+            let close = |a: &[f32], b: &[f32]| {
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b)
+                        .all(|(a, b)| (a - b).abs() <= 1e-4 * (1.0 + b.abs()))
+            };
+            let shape = format!("{:?}", (n, c, h, wd, o, k, s, p, d));
+            let (yv, wv) = (y.to_vec::<f32>().unwrap(), want.to_vec::<f32>().unwrap());
+            assert!(close(&yv, &wv), "forward {shape}");
+            for (t, got) in [&x, &w, &b].iter().zip(&fused) {
+                let reference = t.grad().unwrap().to_vec::<f32>().unwrap();
+                assert!(close(got, &reference), "gradient {shape}");
+            }
+            crate::autograd::gradcheck(
+                |t| t[0].conv2d(&t[1], Some(&t[2]), s, p, d, 1),
+                &[x.detach(), w.detach(), b.detach()],
+            )
+            .unwrap();
+        }
+    }
+
+    #[test]
+    fn half_precision_convolution_takes_the_composed_path() {
+        crate::manual_seed(6);
+        let x = Tensor::randn((2, 3, 6, 6)).unwrap();
+        let w = Tensor::randn((4, 3, 3, 3)).unwrap();
+        let want = x
+            .conv2d(&w, None, 1, 1, 1, 1)
+            .unwrap()
+            .to_vec::<f32>()
+            .unwrap();
+        let half = |t: &Tensor| t.to_dtype(crate::DType::F16).unwrap();
+        let got = half(&x)
+            .conv2d(&half(&w), None, 1, 1, 1, 1)
+            .unwrap()
+            .to_dtype(crate::DType::F32)
+            .unwrap()
+            .to_vec::<f32>()
+            .unwrap();
+        for (a, b) in got.iter().zip(&want) {
+            assert!((a - b).abs() <= 0.05 * (1.0 + b.abs()), "{a} vs {b}");
+        }
     }
 
     #[test]

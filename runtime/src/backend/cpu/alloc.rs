@@ -2,6 +2,8 @@
 //! (as NumPy does), which cuts the page-fault cost of first writes several-fold, and freed
 //! buffers stay in the process heap for the next op instead of going back to the system.
 
+use std::mem::MaybeUninit;
+
 /// Buffers of at least this many bytes get the huge-page advice.
 const HUGE_PAGE_MIN_BYTES: usize = 4 << 20;
 
@@ -12,6 +14,22 @@ pub fn output_vec<T: Clone + Default>(n: usize) -> Vec<T> {
     // zero pages not yet touched, so the advice below still applies to them.
     let v = vec![T::default(); n];
     advise_huge_pages(&v);
+    v
+}
+
+/// A vector of `n` elements that `write` initialises in place, for kernels that write
+/// every element of their output: unlike [`output_vec`] it is not zero-filled first.
+///
+/// # Safety
+/// `write` must initialise all `n` elements of the slice it is given.
+pub unsafe fn written_vec<T>(n: usize, write: impl FnOnce(&mut [MaybeUninit<T>])) -> Vec<T> {
+    keep_freed_buffers();
+    let mut v = Vec::with_capacity(n);
+    let spare = &mut v.spare_capacity_mut()[..n];
+    advise_huge_pages(spare);
+    write(spare);
+    // SAFETY: the caller guarantees `write` initialised the first `n` elements.
+    unsafe { v.set_len(n) };
     v
 }
 

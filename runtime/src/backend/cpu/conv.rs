@@ -65,36 +65,55 @@ pub(super) fn inside_spans(
         .collect()
 }
 
-/// Unfolds `[n, c, h, w]` into `[n, c*kh*kw, oh*ow]` (the layout of PyTorch's `unfold`):
-/// row `(ci, ky, kx)` holds, for every output position, the input value under that
-/// kernel tap, or `pad` outside the input.
-pub fn im2col<T: Copy + Send + Sync + Default>(
-    src: &[T],
-    l: &Layout,
-    win: &Window2d,
-    pad: T,
-) -> Vec<T> {
-    let x = contiguous_view(src, l);
-    let (oh, ow) = win.out_hw();
-    let (kh, kw) = win.kernel;
-    let ys = source_table(oh, kh, win.stride.0, win.dilation.0, win.padding.0, win.h);
-    let (plane, positions) = (win.h * win.w, oh * ow);
-    let mut out = output_vec::<T>(win.n * win.c * kh * kw * positions);
-    let spans = inside_spans(ow, kw, win.stride.1, win.dilation.1, win.padding.1, win.w);
-    let sw = win.stride.1;
-    // One task per (batch, channel): its kh*kw rows read one input plane.
-    let fill = |(bc, rows): (usize, &mut [T])| {
-        let input = &x[bc * plane..][..plane];
-        for (tap, row) in rows.chunks_exact_mut(positions.max(1)).enumerate() {
-            let (ky, kx) = (tap / kw, tap % kw);
-            let span = spans[kx];
+/// The index tables of one sliding window, for unfolding and folding single planes.
+pub(super) struct Unfolder {
+    /// Input row of each (output row, kernel row) pair, or `usize::MAX` in the padding.
+    ys: Vec<usize>,
+    /// The inside span of each kernel column.
+    spans: Vec<InsideSpan>,
+    kh: usize,
+    kw: usize,
+    ow: usize,
+    w: usize,
+    sw: usize,
+    /// Output positions per plane (`oh * ow`).
+    positions: usize,
+    /// Input elements per plane (`h * w`).
+    plane: usize,
+}
+
+impl Unfolder {
+    /// The tables of `win` (its `n` and `c` are not used).
+    pub(super) fn new(win: &Window2d) -> Self {
+        let (oh, ow) = win.out_hw();
+        let (kh, kw) = win.kernel;
+        Unfolder {
+            ys: source_table(oh, kh, win.stride.0, win.dilation.0, win.padding.0, win.h),
+            spans: inside_spans(ow, kw, win.stride.1, win.dilation.1, win.padding.1, win.w),
+            kh,
+            kw,
+            ow,
+            w: win.w,
+            sw: win.stride.1,
+            positions: oh * ow,
+            plane: win.h * win.w,
+        }
+    }
+
+    /// Writes the `kh*kw` rows (of `oh*ow` positions each) of one input plane into
+    /// `rows`, with `pad` where a tap falls outside the input.
+    pub(super) fn unfold_plane<T: Copy>(&self, input: &[T], rows: &mut [T], pad: T) {
+        let (ow, sw) = (self.ow, self.sw);
+        for (tap, row) in rows.chunks_exact_mut(self.positions.max(1)).enumerate() {
+            let (ky, kx) = (tap / self.kw, tap % self.kw);
+            let span = self.spans[kx];
             for (oy, dst) in row.chunks_exact_mut(ow.max(1)).enumerate() {
-                let y = ys[oy * kh + ky];
+                let y = self.ys[oy * self.kh + ky];
                 if y == usize::MAX {
                     dst.fill(pad);
                     continue;
                 }
-                let line = &input[y * win.w..][..win.w];
+                let line = &input[y * self.w..][..self.w];
                 dst[..span.lo].fill(pad);
                 dst[span.hi..].fill(pad);
                 let inside = &mut dst[span.lo..span.hi];
@@ -107,44 +126,32 @@ pub fn im2col<T: Copy + Send + Sync + Default>(
                 }
             }
         }
-    };
-    let per_plane = (kh * kw * positions).max(1);
-    if out.len() < PAR_THRESHOLD {
-        out.chunks_mut(per_plane).enumerate().for_each(fill);
-    } else {
-        out.par_chunks_mut(per_plane).enumerate().for_each(fill);
     }
-    out
-}
 
-/// Sums `[n, c*kh*kw, oh*ow]` columns back into `[n, c, h, w]` (adjoint of `im2col`).
-pub fn col2im<T: Copy + Send + Sync + Default>(
-    src: &[T],
-    l: &Layout,
-    win: &Window2d,
-    add: impl Fn(T, T) -> T + Sync,
-) -> Vec<T> {
-    let cols = contiguous_view(src, l);
-    let (oh, ow) = win.out_hw();
-    let (kh, kw) = win.kernel;
-    let ys = source_table(oh, kh, win.stride.0, win.dilation.0, win.padding.0, win.h);
-    let (plane, positions) = (win.h * win.w, oh * ow);
-    let per_plane = kh * kw * positions;
-    let mut out = output_vec::<T>(win.n * win.c * plane);
-    let spans = inside_spans(ow, kw, win.stride.1, win.dilation.1, win.padding.1, win.w);
-    let sw = win.stride.1;
-    // Each (batch, channel) plane is written by one task only.
-    let gather = |(bc, dst): (usize, &mut [T])| {
-        let rows = &cols[bc * per_plane..][..per_plane];
-        for (tap, row) in rows.chunks_exact(positions.max(1)).enumerate() {
-            let (ky, kx) = (tap / kw, tap % kw);
-            let span = spans[kx];
+    /// Unfolds the `c` planes of one sample (`[c, h, w]`) into `[c*kh*kw, oh*ow]` rows.
+    pub(super) fn unfold_sample<T: Copy>(&self, input: &[T], rows: &mut [T], pad: T) {
+        let per_plane = (self.kh * self.kw * self.positions).max(1);
+        for (plane, dst) in input
+            .chunks_exact(self.plane.max(1))
+            .zip(rows.chunks_exact_mut(per_plane))
+        {
+            self.unfold_plane(plane, dst, pad);
+        }
+    }
+
+    /// Adds the `kh*kw` rows of one plane back into the input plane `dst` (adjoint of
+    /// [`Unfolder::unfold_plane`]); padding taps are dropped.
+    pub(super) fn fold_plane<T: Copy>(&self, rows: &[T], dst: &mut [T], add: impl Fn(T, T) -> T) {
+        let (ow, sw) = (self.ow, self.sw);
+        for (tap, row) in rows.chunks_exact(self.positions.max(1)).enumerate() {
+            let (ky, kx) = (tap / self.kw, tap % self.kw);
+            let span = self.spans[kx];
             for (oy, values) in row.chunks_exact(ow.max(1)).enumerate() {
-                let y = ys[oy * kh + ky];
+                let y = self.ys[oy * self.kh + ky];
                 if y == usize::MAX {
                     continue;
                 }
-                let line = &mut dst[y * win.w..][..win.w];
+                let line = &mut dst[y * self.w..][..self.w];
                 let inside = &values[span.lo..span.hi];
                 if sw == 1 {
                     for (d, &v) in line[span.x0..][..inside.len()].iter_mut().zip(inside) {
@@ -157,6 +164,67 @@ pub fn col2im<T: Copy + Send + Sync + Default>(
                 }
             }
         }
+    }
+
+    /// Adds the `[c*kh*kw, oh*ow]` rows of one sample back into its `[c, h, w]` planes.
+    pub(super) fn fold_sample<T: Copy>(&self, rows: &[T], dst: &mut [T], add: impl Fn(T, T) -> T) {
+        let per_plane = (self.kh * self.kw * self.positions).max(1);
+        for (plane, src) in dst
+            .chunks_exact_mut(self.plane.max(1))
+            .zip(rows.chunks_exact(per_plane))
+        {
+            self.fold_plane(src, plane, &add);
+        }
+    }
+}
+
+/// Unfolds `[n, c, h, w]` into `[n, c*kh*kw, oh*ow]` (the layout of PyTorch's `unfold`):
+/// row `(ci, ky, kx)` holds, for every output position, the input value under that
+/// kernel tap, or `pad` outside the input.
+pub fn im2col<T: Copy + Send + Sync + Default>(
+    src: &[T],
+    l: &Layout,
+    win: &Window2d,
+    pad: T,
+) -> Vec<T> {
+    let x = contiguous_view(src, l);
+    let unfolder = Unfolder::new(win);
+    let (plane, per_plane) = (
+        unfolder.plane,
+        unfolder.kh * unfolder.kw * unfolder.positions,
+    );
+    let mut out = output_vec::<T>(win.n * win.c * per_plane);
+    // One task per (batch, channel): its kh*kw rows read one input plane.
+    let fill = |(bc, rows): (usize, &mut [T])| {
+        unfolder.unfold_plane(&x[bc * plane..][..plane], rows, pad);
+    };
+    if out.len() < PAR_THRESHOLD {
+        out.chunks_mut(per_plane.max(1)).enumerate().for_each(fill);
+    } else {
+        out.par_chunks_mut(per_plane.max(1))
+            .enumerate()
+            .for_each(fill);
+    }
+    out
+}
+
+/// Sums `[n, c*kh*kw, oh*ow]` columns back into `[n, c, h, w]` (adjoint of `im2col`).
+pub fn col2im<T: Copy + Send + Sync + Default>(
+    src: &[T],
+    l: &Layout,
+    win: &Window2d,
+    add: impl Fn(T, T) -> T + Sync,
+) -> Vec<T> {
+    let cols = contiguous_view(src, l);
+    let unfolder = Unfolder::new(win);
+    let (plane, per_plane) = (
+        unfolder.plane,
+        unfolder.kh * unfolder.kw * unfolder.positions,
+    );
+    let mut out = output_vec::<T>(win.n * win.c * plane);
+    // Each (batch, channel) plane is written by one task only.
+    let gather = |(bc, dst): (usize, &mut [T])| {
+        unfolder.fold_plane(&cols[bc * per_plane..][..per_plane], dst, &add);
     };
     if out.len() < PAR_THRESHOLD {
         out.chunks_mut(plane.max(1)).enumerate().for_each(gather);

@@ -1,8 +1,9 @@
 //! Strided-to-contiguous loops shared by the CPU kernels, parallel above a size threshold.
 
-use super::alloc::output_vec;
+use super::alloc::written_vec;
 use crate::Layout;
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 /// Below this many elements loops stay on the calling thread.
 pub const PAR_THRESHOLD: usize = 1 << 15;
@@ -22,26 +23,30 @@ where
         if n < PAR_THRESHOLD {
             return src.iter().map(|&x| f(x)).collect();
         }
-        let mut out = output_vec::<U>(n);
-        out.par_chunks_mut(PAR_CHUNK)
-            .zip(src.par_chunks(PAR_CHUNK))
-            .for_each(|(o, s)| {
-                for (o, &s) in o.iter_mut().zip(s) {
-                    *o = f(s);
-                }
-            });
-        return out;
+        let write = |out: &mut [MaybeUninit<U>]| {
+            out.par_chunks_mut(PAR_CHUNK)
+                .zip(src.par_chunks(PAR_CHUNK))
+                .for_each(|(o, s)| {
+                    for (o, &s) in o.iter_mut().zip(s) {
+                        o.write(f(s));
+                    }
+                });
+        };
+        // SAFETY: the output chunks pair with source chunks of the same lengths, `n` in all.
+        return unsafe { written_vec(n, write) };
     }
     let rows = Rows::of(l);
-    let mut out = output_vec::<U>(n);
-    rows.for_each_chunk(&mut out, |first, o| {
-        for (orow, base) in o.chunks_mut(rows.len).zip(rows.bases.offsets_from(first)) {
-            for (i, o) in orow.iter_mut().enumerate() {
-                *o = f(src[base + i * rows.stride]);
+    let write = |out: &mut [MaybeUninit<U>]| {
+        rows.for_each_chunk(out, |first, o| {
+            for (orow, base) in o.chunks_mut(rows.len).zip(rows.bases.offsets_from(first)) {
+                for (i, o) in orow.iter_mut().enumerate() {
+                    o.write(f(src[base + i * rows.stride]));
+                }
             }
-        }
-    });
-    out
+        });
+    };
+    // SAFETY: `for_each_chunk` hands out every whole row of the output once.
+    unsafe { written_vec(n, write) }
 }
 
 /// A view split into rows along its last dimension: strided loops then run an inner
@@ -160,40 +165,39 @@ where
     F: Fn(T, T) -> U + Sync + Send,
 {
     let n = al.shape().elem_count();
-    let mut out = output_vec::<U>(n);
     let chunk = if n < PAR_THRESHOLD {
         n.max(1)
     } else {
         PAR_CHUNK
     };
-    let run = |c: usize, o: &mut [U]| {
+    let run = |c: usize, o: &mut [MaybeUninit<U>]| {
         let base = c * chunk;
         let end = base + o.len();
         match (access(a, al), access(b, bl)) {
             (Access::Slice(x), Access::Slice(y)) => {
                 let (x, y) = (&x[base..end], &y[base..end]);
                 for ((o, &x), &y) in o.iter_mut().zip(x).zip(y) {
-                    *o = f(x, y);
+                    o.write(f(x, y));
                 }
             }
             (Access::Slice(x), Access::Scalar(y)) => {
                 for (o, &x) in o.iter_mut().zip(&x[base..end]) {
-                    *o = f(x, y);
+                    o.write(f(x, y));
                 }
             }
             (Access::Scalar(x), Access::Slice(y)) => {
                 for (o, &y) in o.iter_mut().zip(&y[base..end]) {
-                    *o = f(x, y);
+                    o.write(f(x, y));
                 }
             }
             (Access::Slice(x), Access::Repeated(y)) => {
                 for ((o, &x), &y) in o.iter_mut().zip(&x[base..end]).zip(cycle_from(y, base)) {
-                    *o = f(x, y);
+                    o.write(f(x, y));
                 }
             }
             (Access::Repeated(x), Access::Slice(y)) => {
                 for ((o, &y), &x) in o.iter_mut().zip(&y[base..end]).zip(cycle_from(x, base)) {
-                    *o = f(x, y);
+                    o.write(f(x, y));
                 }
             }
             _ => unreachable!("strided operands are handled row by row"),
@@ -206,27 +210,31 @@ where
             (Access::Repeated(_), Access::Repeated(_) | Access::Scalar(_))
                 | (Access::Scalar(_), Access::Repeated(_) | Access::Scalar(_))
         );
-    if strided {
-        let (ra, rb) = (Rows::of(al), Rows::of(bl));
-        ra.for_each_chunk(&mut out, |first, o| {
-            let bases = ra
-                .bases
-                .offsets_from(first)
-                .zip(rb.bases.offsets_from(first));
-            for (orow, (ba, bb)) in o.chunks_mut(ra.len).zip(bases) {
-                for (i, o) in orow.iter_mut().enumerate() {
-                    *o = f(a[ba + i * ra.stride], b[bb + i * rb.stride]);
+    let write = |out: &mut [MaybeUninit<U>]| {
+        if strided {
+            let (ra, rb) = (Rows::of(al), Rows::of(bl));
+            ra.for_each_chunk(out, |first, o| {
+                let bases = ra
+                    .bases
+                    .offsets_from(first)
+                    .zip(rb.bases.offsets_from(first));
+                for (orow, (ba, bb)) in o.chunks_mut(ra.len).zip(bases) {
+                    for (i, o) in orow.iter_mut().enumerate() {
+                        o.write(f(a[ba + i * ra.stride], b[bb + i * rb.stride]));
+                    }
                 }
-            }
-        });
-    } else if n < PAR_THRESHOLD {
-        run(0, &mut out);
-    } else {
-        out.par_chunks_mut(chunk)
-            .enumerate()
-            .for_each(|(c, o)| run(c, o));
-    }
-    out
+            });
+        } else if n < PAR_THRESHOLD {
+            run(0, out);
+        } else {
+            out.par_chunks_mut(chunk)
+                .enumerate()
+                .for_each(|(c, o)| run(c, o));
+        }
+    };
+    // SAFETY: every branch writes each output element once: whole rows, or chunks that
+    // `run` fills element by element from operands of the same length.
+    unsafe { written_vec(n, write) }
 }
 
 /// `f` applied to three views of the same shape, in row-major order.
@@ -246,25 +254,27 @@ where
     F: Fn(A, B, B) -> U + Sync + Send,
 {
     let n = al.shape().elem_count();
-    let mut out = output_vec::<U>(n);
     let (ra, rb, rc) = (Rows::of(al), Rows::of(bl), Rows::of(cl));
-    ra.for_each_chunk(&mut out, |first, o| {
-        let bases = ra
-            .bases
-            .offsets_from(first)
-            .zip(rb.bases.offsets_from(first))
-            .zip(rc.bases.offsets_from(first));
-        for (orow, ((ba, bb), bc)) in o.chunks_mut(ra.len).zip(bases) {
-            for (i, o) in orow.iter_mut().enumerate() {
-                *o = f(
-                    a[ba + i * ra.stride],
-                    b[bb + i * rb.stride],
-                    c[bc + i * rc.stride],
-                );
+    let write = |out: &mut [MaybeUninit<U>]| {
+        ra.for_each_chunk(out, |first, o| {
+            let bases = ra
+                .bases
+                .offsets_from(first)
+                .zip(rb.bases.offsets_from(first))
+                .zip(rc.bases.offsets_from(first));
+            for (orow, ((ba, bb), bc)) in o.chunks_mut(ra.len).zip(bases) {
+                for (i, o) in orow.iter_mut().enumerate() {
+                    o.write(f(
+                        a[ba + i * ra.stride],
+                        b[bb + i * rb.stride],
+                        c[bc + i * rc.stride],
+                    ));
+                }
             }
-        }
-    });
-    out
+        });
+    };
+    // SAFETY: `for_each_chunk` hands out every whole row of the output once.
+    unsafe { written_vec(n, write) }
 }
 
 #[cfg(test)]

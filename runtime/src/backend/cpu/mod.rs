@@ -4,14 +4,17 @@
 mod alloc;
 mod binary;
 mod conv;
+mod conv2d;
 mod fast_math;
 mod index;
 mod map;
 mod matmul;
 mod pool;
 mod reduce;
+mod relu;
 mod unary;
 
+pub use conv2d::{ConvGrads, ConvNeeds};
 pub use unary::erf;
 
 use super::{BackendStorage, BinaryOp, CmpOp, MatmulDims, ReduceOp, UnaryOp, Window2d};

@@ -1,12 +1,13 @@
 //! Max pooling over sliding windows and its adjoint, without unfolding the input.
 
-use super::alloc::output_vec;
+use super::alloc::{output_vec, written_vec};
 use super::binary::Arith;
 use super::conv::source_table;
 use super::map::contiguous_view;
 use crate::backend::Window2d;
 use crate::Layout;
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 /// Maxima of `[n, c, h, w]` over the windows of `win`, as `[n, c, oh, ow]`, with the
 /// flat position (`y * w + x`) of each maximum in its plane: the first one on ties,
@@ -168,22 +169,30 @@ pub fn max_pool2d_backward<T: Arith>(
     let at = contiguous_view(argmax, al);
     let (oh, ow) = win.out_hw();
     let (plane, out_plane) = (win.h * win.w, oh * ow);
-    let mut out = output_vec::<T>(win.n * win.c * plane);
-    let scatter = |(bc, dst): (usize, &mut [T])| {
+    // Each task zeroes its own plane before adding into it: the planes are written
+    // while in cache, by all threads, instead of zero-filled up front by one.
+    let scatter = |(bc, dst): (usize, &mut [MaybeUninit<T>])| {
+        dst.fill(MaybeUninit::new(T::zero()));
+        // SAFETY: every element was just written; MaybeUninit<T> has T's layout.
+        let dst = unsafe { &mut *(dst as *mut [MaybeUninit<T>] as *mut [T]) };
         let grads = &g[bc * out_plane..][..out_plane];
         for (&v, &i) in grads.iter().zip(&at[bc * out_plane..][..out_plane]) {
             let d = &mut dst[i as usize];
             *d = d.add(v);
         }
     };
-    if stays_serial(out.len()) {
-        out.chunks_mut(plane.max(1)).enumerate().for_each(scatter);
-    } else {
-        out.par_chunks_mut(plane.max(1))
-            .enumerate()
-            .for_each(scatter);
-    }
-    out
+    let len = win.n * win.c * plane;
+    let write = |out: &mut [MaybeUninit<T>]| {
+        if stays_serial(len) {
+            out.chunks_mut(plane.max(1)).enumerate().for_each(scatter);
+        } else {
+            out.par_chunks_mut(plane.max(1))
+                .enumerate()
+                .for_each(scatter);
+        }
+    };
+    // SAFETY: the planes tile the output, and each task fills its whole plane.
+    unsafe { written_vec(len, write) }
 }
 
 /// Whether a pooling of this many input elements stays on the calling thread.
