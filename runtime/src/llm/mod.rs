@@ -31,6 +31,8 @@ pub mod weights;
 mod llamacpp_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod trained_llamacpp_tests;
 
 pub use config::{Llama3RopeScaling, LlamaConfig, RopeLayout};
 pub use generator::{Generation, GenerationStats, TextGenerator};
