@@ -42,5 +42,10 @@ step "kernel and notebook tests"
 # A fresh Jupyter data directory per run: the kernel's history starts empty.
 export JUPYTER_DATA_DIR="$ROOT/tests/out/jupyter-data"
 rm -rf "$JUPYTER_DATA_DIR"
+# Spare kernels of this run wait in their own directory, and go at the end.
+export BORN_SPARE_DIR="$ROOT/tests/out/spares" BORN_SPARE_IDLE_SECS=600
+TEMPLATE="$VENV/share/jupyter/kernels/born/evcxr-template"
+stop_spare() { "$TARGET_DIR/release/born-kernel" spare --stop --template "$TEMPLATE" >/dev/null || true; }
+trap stop_spare EXIT
 # A test that hangs fails on its own instead of holding the whole run.
 "$VENV/bin/python" -m pytest tests -v -p no:cacheprovider --timeout 1500

@@ -1,8 +1,11 @@
-//! Command line: `born-kernel run`, `install`, `uninstall`.
+//! Command line: `born-kernel run`, `install`, `lab`, `uninstall` (and the
+//! hidden `spare` that kernels start).
 
 use crate::install::{self, Destination};
 use crate::lab;
+use crate::launcher;
 use crate::server;
+use crate::spare;
 use crate::warmup::RuntimeCrates;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -29,6 +32,17 @@ enum Command {
         /// A warm evcxr compile directory to clone for this kernel.
         #[arg(long)]
         template: Option<PathBuf>,
+    },
+    /// Load the runtime ahead of time and wait for the next kernel start to take
+    /// over its connection (kernels start these themselves).
+    #[command(hide = true)]
+    Spare {
+        /// The warm evcxr compile directory to clone.
+        #[arg(long)]
+        template: Option<PathBuf>,
+        /// Ask the spare waiting for this build to exit instead.
+        #[arg(long)]
+        stop: bool,
     },
     /// Install the kernelspec and build the warm runtime template.
     Install {
@@ -87,11 +101,22 @@ pub fn run() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
+    // A relative template would break for spares, which start in `/`.
+    let absolute =
+        |template: Option<PathBuf>| template.map(|t| std::path::absolute(&t).unwrap_or(t));
     match Cli::parse().command {
         Command::Run {
             connection_file,
             template,
-        } => run_kernel(&connection_file, template),
+        } => run_kernel(&connection_file, absolute(template)),
+        Command::Spare {
+            template,
+            stop: false,
+        } => spare::run_spare(absolute(template)),
+        Command::Spare {
+            template,
+            stop: true,
+        } => spare::stop_spare(absolute(template).as_deref()),
         Command::Install {
             destination,
             no_template,
@@ -103,6 +128,9 @@ pub fn run() -> anyhow::Result<()> {
 
 fn run_kernel(connection_file: &std::path::Path, template: Option<PathBuf>) -> anyhow::Result<()> {
     let info = server::read_connection_file(connection_file)?;
+    if let Some(lifeline) = launcher::adopt_spare(connection_file, template.as_deref()) {
+        return launcher::relay(lifeline);
+    }
     let workdir = crate::workdir::Workdir::create(template.as_deref())?;
     // evcxr reads its compile directory from the environment; set it before any thread starts.
     std::env::set_var("EVCXR_TMPDIR", workdir.path());
@@ -111,7 +139,11 @@ fn run_kernel(connection_file: &std::path::Path, template: Option<PathBuf>) -> a
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let result = runtime.block_on(server::serve(info, RuntimeCrates::locate()));
+    let prepared = server::Prepared::start(RuntimeCrates::locate());
+    let result = runtime.block_on(async {
+        spare::replenish_when_idle(prepared.evaluator().clone(), template);
+        server::serve(info, prepared, None).await
+    });
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     drop(workdir);
     result

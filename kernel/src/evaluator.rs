@@ -11,8 +11,8 @@ use crate::warmup::{RuntimeCrates, SESSION_HOOKS_CELL};
 use evcxr::{CommandContext, EvalCallbacks, EvalOutputs};
 use jupyter_protocol::{JupyterMessage, Media};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
-use std::time::Instant;
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 /// The result of running one cell.
@@ -60,6 +60,7 @@ enum Request {
         cursor: usize,
         reply: oneshot::Sender<Option<InspectAnswer>>,
     },
+    Setup(String),
 }
 
 /// The kernel's handle on the evcxr session thread.
@@ -67,6 +68,7 @@ enum Request {
 pub struct Evaluator {
     requests: mpsc::Sender<Request>,
     ready: Arc<AtomicBool>,
+    idle_since: Arc<Mutex<Option<Instant>>>,
     watch: Arc<CellWatch>,
 }
 
@@ -76,7 +78,9 @@ impl Evaluator {
         let (requests, receiver) = mpsc::channel();
         let ready = Arc::new(AtomicBool::new(false));
         let watch = Arc::new(CellWatch::default());
+        let idle_since = Arc::new(Mutex::new(None));
         let session_ready = Arc::clone(&ready);
+        let session_idle_since = Arc::clone(&idle_since);
         let session_watch = Arc::clone(&watch);
         std::thread::Builder::new()
             .name("born-evcxr".into())
@@ -85,14 +89,23 @@ impl Evaluator {
                     return;
                 };
                 session_ready.store(true, Ordering::SeqCst);
+                let set_idle_since = |since: Option<Instant>| {
+                    if let Ok(mut idle) = session_idle_since.lock() {
+                        *idle = since;
+                    }
+                };
+                set_idle_since(Some(Instant::now()));
                 for request in receiver {
+                    set_idle_since(None);
                     session.handle(request);
+                    set_idle_since(Some(Instant::now()));
                 }
             })
             .expect("spawning the evcxr thread at start-up");
         Evaluator {
             requests,
             ready,
+            idle_since,
             watch,
         }
     }
@@ -100,6 +113,13 @@ impl Evaluator {
     /// Whether the runtime has finished loading.
     pub fn is_ready(&self) -> bool {
         self.ready.load(Ordering::SeqCst)
+    }
+
+    /// Whether the runtime is loaded and the session has had nothing to do for `period`.
+    pub fn has_idled_for(&self, period: Duration) -> bool {
+        self.idle_since
+            .lock()
+            .is_ok_and(|since| since.is_some_and(|t| t.elapsed() >= period))
     }
 
     /// Interrupts the running cell; returns whether one was running.
@@ -142,6 +162,17 @@ impl Evaluator {
             return CompletionAnswer::default();
         }
         answer.await.unwrap_or_default()
+    }
+
+    /// Runs `code` in the session before any cell sent later, with no
+    /// frontend to show its output (a spare kernel moving its cell process
+    /// into the surroundings of the kernel start it adopted).
+    pub fn run_setup(&self, code: String) {
+        // Busy from now: a spare idle before adoption is not idle after it.
+        if let Ok(mut idle) = self.idle_since.lock() {
+            *idle = None;
+        }
+        let _ = self.requests.send(Request::Setup(code));
     }
 
     /// Describes the name at `cursor` (in characters).
@@ -260,6 +291,11 @@ impl Session {
                 reply,
             } => {
                 let _ = reply.send(self.inspect(&code, cursor));
+            }
+            Request::Setup(code) => {
+                if let Err(error) = self.context.execute(&code) {
+                    tracing::error!("a setup cell failed: {error}");
+                }
             }
         }
     }

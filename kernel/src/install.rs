@@ -29,7 +29,11 @@ impl Destination {
             Destination::User => crate::paths::jupyter_data_dir()
                 .context("finding the user's Jupyter data directory")?,
             Destination::SysPrefix => python_sys_prefix()?.join("share").join("jupyter"),
-            Destination::Prefix(dir) => dir.join("share").join("jupyter"),
+            // Absolute, so the kernelspec works from any working directory.
+            Destination::Prefix(dir) => std::path::absolute(dir)
+                .with_context(|| format!("resolving {}", dir.display()))?
+                .join("share")
+                .join("jupyter"),
         };
         Ok(data_dir.join("kernels"))
     }

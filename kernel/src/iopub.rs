@@ -10,10 +10,17 @@ pub struct Iopub {
     sender: mpsc::UnboundedSender<JupyterMessage>,
 }
 
-impl Iopub {
-    /// Starts the publishing task on the current tokio runtime.
-    pub fn spawn(mut connection: KernelIoPubXPubConnection) -> Iopub {
-        let (sender, mut receiver) = mpsc::unbounded_channel::<JupyterMessage>();
+/// Messages published before the IOPub socket exists (a spare kernel loading
+/// its runtime before a frontend adopts it), waiting for that socket.
+pub struct IopubBacklog {
+    receiver: mpsc::UnboundedReceiver<JupyterMessage>,
+}
+
+impl IopubBacklog {
+    /// Starts the publishing task on the current tokio runtime: the waiting
+    /// messages go first, then everything sent later, in order.
+    pub fn publish_on(self, mut connection: KernelIoPubXPubConnection) {
+        let mut receiver = self.receiver;
         tokio::spawn(async move {
             loop {
                 tokio::select! {
@@ -35,7 +42,14 @@ impl Iopub {
                 }
             }
         });
-        Iopub { sender }
+    }
+}
+
+impl Iopub {
+    /// A handle whose messages wait in the returned backlog until it is given a socket.
+    pub fn detached() -> (Iopub, IopubBacklog) {
+        let (sender, receiver) = mpsc::unbounded_channel::<JupyterMessage>();
+        (Iopub { sender }, IopubBacklog { receiver })
     }
 
     /// Publishes `content` as a child of `parent`.

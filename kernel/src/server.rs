@@ -3,10 +3,10 @@
 
 use crate::evaluator::Evaluator;
 use crate::history::History;
-use crate::iopub::Iopub;
+use crate::iopub::{Iopub, IopubBacklog};
 use crate::replay::ReplayGuard;
 use crate::shell::{Handlers, Next};
-use crate::stdin::StdinBridge;
+use crate::stdin::{PendingPrompts, StdinBridge};
 use crate::warmup::RuntimeCrates;
 use crate::wire::{self, ReadError, Verified};
 use anyhow::{bail, Context};
@@ -16,6 +16,7 @@ use jupyter_zmq_client::{
     create_kernel_iopub_xpub_connection, create_kernel_shell_connection,
     create_kernel_stdin_connection,
 };
+use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -34,19 +35,61 @@ pub fn read_connection_file(path: &Path) -> anyhow::Result<ConnectionInfo> {
     Ok(info)
 }
 
-/// Serves the kernel until a shutdown request.
-pub async fn serve(info: ConnectionInfo, crates: RuntimeCrates) -> anyhow::Result<()> {
+/// A kernel session started before its sockets exist: the runtime begins
+/// loading at once, and output waits for the sockets.
+pub struct Prepared {
+    iopub: Iopub,
+    backlog: IopubBacklog,
+    prompts: PendingPrompts,
+    evaluator: Evaluator,
+}
+
+impl Prepared {
+    /// Starts the evcxr session, which loads the runtime crates.
+    pub fn start(crates: RuntimeCrates) -> Prepared {
+        let (iopub, backlog) = Iopub::detached();
+        let (stdin, prompts) = StdinBridge::detached();
+        let evaluator = Evaluator::spawn(iopub.clone(), stdin, crates);
+        Prepared {
+            iopub,
+            backlog,
+            prompts,
+            evaluator,
+        }
+    }
+
+    /// The session's evaluator.
+    pub fn evaluator(&self) -> &Evaluator {
+        &self.evaluator
+    }
+}
+
+/// Serves the kernel until a shutdown request, a SIGTERM, or (for an adopted
+/// spare) the end of the `lifeline` to the process Jupyter started.
+pub async fn serve(
+    info: ConnectionInfo,
+    prepared: Prepared,
+    lifeline: Option<UnixStream>,
+) -> anyhow::Result<()> {
     let session_id = uuid::Uuid::new_v4().to_string();
-    let iopub = Iopub::spawn(create_kernel_iopub_xpub_connection(&info, &session_id).await?);
+    let Prepared {
+        iopub,
+        backlog,
+        prompts,
+        evaluator,
+    } = prepared;
+    backlog.publish_on(create_kernel_iopub_xpub_connection(&info, &session_id).await?);
     let shell = create_kernel_shell_connection(&info, &session_id).await?;
     let mut control = create_kernel_control_connection(&info, &session_id).await?;
-    let stdin = StdinBridge::spawn(create_kernel_stdin_connection(&info, &session_id).await?);
+    prompts.serve_on(create_kernel_stdin_connection(&info, &session_id).await?);
     let mut heartbeat = create_kernel_heartbeat_connection(&info).await?;
     tokio::spawn(async move { while heartbeat.single_heartbeat().await.is_ok() {} });
 
-    let evaluator = Evaluator::spawn(iopub.clone(), stdin, crates);
     let guard = Arc::new(ReplayGuard::default());
     let (shutdown_tx, mut shutdown_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+    if let Some(lifeline) = lifeline {
+        crate::spare::watch_lifeline(lifeline, evaluator.clone(), shutdown_tx.clone());
+    }
 
     // Control runs beside the shell so interrupts and shutdowns get through a busy cell.
     let control_evaluator = evaluator.clone();

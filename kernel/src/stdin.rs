@@ -18,10 +18,15 @@ pub struct StdinBridge {
     prompts: mpsc::UnboundedSender<Prompt>,
 }
 
-impl StdinBridge {
-    /// Starts the task that owns the stdin socket.
-    pub fn spawn(mut connection: KernelStdinConnection) -> StdinBridge {
-        let (prompts, mut receiver) = mpsc::unbounded_channel::<Prompt>();
+/// Prompts waiting for the stdin socket (a spare kernel has none until adopted).
+pub struct PendingPrompts {
+    receiver: mpsc::UnboundedReceiver<Prompt>,
+}
+
+impl PendingPrompts {
+    /// Starts the task that owns the stdin socket and answers the prompts.
+    pub fn serve_on(self, mut connection: KernelStdinConnection) {
+        let mut receiver = self.receiver;
         tokio::spawn(async move {
             while let Some(prompt) = receiver.recv().await {
                 let value = ask(&mut connection, &prompt).await.unwrap_or_else(|error| {
@@ -31,7 +36,14 @@ impl StdinBridge {
                 let _ = prompt.answer.send(value);
             }
         });
-        StdinBridge { prompts }
+    }
+}
+
+impl StdinBridge {
+    /// A bridge whose prompts wait until [`PendingPrompts::serve_on`] gets a socket.
+    pub fn detached() -> (StdinBridge, PendingPrompts) {
+        let (prompts, receiver) = mpsc::unbounded_channel::<Prompt>();
+        (StdinBridge { prompts }, PendingPrompts { receiver })
     }
 
     /// Asks the frontend of `parent` for a line; blocks until it answers.

@@ -17,9 +17,10 @@ def wait_until_ready(kc, timeout=READY_TIMEOUT):
     assert reply["content"]["status"] == "ok", reply["content"]
 
 
-def start(kernel_name="born"):
-    """Starts a kernel and returns (manager, client) once the runtime is loaded."""
-    km, kc = start_new_kernel(kernel_name=kernel_name, startup_timeout=60)
+def start(kernel_name="born", **kwargs):
+    """Starts a kernel and returns (manager, client) once the runtime is loaded;
+    `kwargs` go to the kernel manager's start (env, cwd)."""
+    km, kc = start_new_kernel(kernel_name=kernel_name, startup_timeout=60, **kwargs)
     wait_until_ready(kc)
     return km, kc
 
