@@ -116,11 +116,18 @@ pub fn run() -> anyhow::Result<()> {
         Command::Spare {
             template,
             stop: true,
-        } => spare::stop_spare(absolute(template).as_deref()),
+        } => {
+            if spare::stop_spare(absolute(template).as_deref()) {
+                println!("Asked the waiting spare kernel to exit.");
+            } else {
+                println!("No spare kernel is waiting.");
+            }
+            Ok(())
+        }
         Command::Install {
             destination,
             no_template,
-        } => install::install(&destination.destination(), !no_template),
+        } => install::install(&destination.destination(), !no_template).map(|_| ()),
         Command::Lab { venv, jupyter_args } => lab::run(venv, &jupyter_args),
         Command::Uninstall { destination } => install::uninstall(&destination.destination()),
     }

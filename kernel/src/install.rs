@@ -55,8 +55,9 @@ fn python_sys_prefix() -> anyhow::Result<PathBuf> {
     ))
 }
 
-/// Writes the kernelspec and, when asked, builds the warm template.
-pub fn install(destination: &Destination, build_template: bool) -> anyhow::Result<()> {
+/// Writes the kernelspec and, when asked, builds the warm template; returns
+/// the template's directory when it was built.
+pub fn install(destination: &Destination, build_template: bool) -> anyhow::Result<Option<PathBuf>> {
     let spec_dir = destination.kernels_dir()?.join(KERNEL_NAME);
     std::fs::create_dir_all(&spec_dir)
         .with_context(|| format!("creating the kernelspec directory {}", spec_dir.display()))?;
@@ -69,9 +70,12 @@ pub fn install(destination: &Destination, build_template: bool) -> anyhow::Resul
     write(&spec_dir.join("logo-64x64.png"), LOGO_64)?;
     println!("Installed the Born kernelspec in {}", spec_dir.display());
     if build_template {
+        // A spare of the old build would never be adopted again.
+        crate::spare::stop_spare(Some(&template));
         build_warm_template(&template)?;
+        return Ok(Some(template));
     }
-    Ok(())
+    Ok(None)
 }
 
 /// Removes the kernelspec directory (with its template).
@@ -81,6 +85,7 @@ pub fn uninstall(destination: &Destination) -> anyhow::Result<()> {
         println!("No Born kernelspec at {}", spec_dir.display());
         return Ok(());
     }
+    crate::spare::stop_spare(Some(&spec_dir.join("evcxr-template")));
     std::fs::remove_dir_all(&spec_dir)
         .with_context(|| format!("removing {}", spec_dir.display()))?;
     println!("Removed {}", spec_dir.display());

@@ -16,7 +16,11 @@ pub fn run(venv: Option<PathBuf>, extra_args: &[String]) -> anyhow::Result<()> {
     let venv = venv.unwrap_or_else(|| root.join(".venv"));
     ensure_rust_src()?;
     ensure_jupyterlab(&venv)?;
-    install::install(&Destination::Prefix(venv.clone()), true)?;
+    let template = install::install(&Destination::Prefix(venv.clone()), true)?;
+    // By the time a notebook is opened, a spare kernel has the runtime loaded.
+    if let Err(error) = crate::spare::spawn_spare(template.as_deref()) {
+        println!("No spare kernel: {error:#}");
+    }
     let notebooks = root.join("notebooks");
     println!("Opening JupyterLab on {}", notebooks.display());
     let status = Command::new(venv.join("bin").join("jupyter"))

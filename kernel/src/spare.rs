@@ -341,7 +341,7 @@ pub fn replenish_when_idle(evaluator: Evaluator, template: Option<PathBuf>) {
 }
 
 /// Starts a detached `born-kernel spare` (it exits at once if one is waiting).
-fn spawn_spare(template: Option<&Path>) -> anyhow::Result<()> {
+pub fn spawn_spare(template: Option<&Path>) -> anyhow::Result<()> {
     let exe = std::env::current_exe().context("finding the born-kernel executable")?;
     let mut command = Command::new(exe);
     command.arg("spare");
@@ -367,24 +367,17 @@ fn spawn_spare(template: Option<&Path>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `born-kernel spare --stop`: asks the spare waiting for this build to exit.
-pub fn stop_spare(template: Option<&Path>) -> anyhow::Result<()> {
+/// Asks the spare waiting for this build (with `template`) to exit; returns
+/// whether one was waiting.
+pub fn stop_spare(template: Option<&Path>) -> bool {
     let Some(slot) = SpareSlot::for_this_kernel(template) else {
-        return Ok(());
+        return false;
     };
-    match UnixStream::connect(&slot.socket) {
-        Ok(mut stream) => {
-            let mut line = serde_json::to_string(&SpareRequest::Stop)?;
-            line.push('\n');
-            stream.write_all(line.as_bytes())?;
-            println!(
-                "Asked the spare kernel at {} to exit.",
-                slot.socket.display()
-            );
-        }
-        Err(_) => println!("No spare kernel is waiting."),
-    }
-    Ok(())
+    let Ok(mut stream) = UnixStream::connect(&slot.socket) else {
+        return false;
+    };
+    let request = serde_json::to_string(&SpareRequest::Stop).expect("a plain enum serialises");
+    stream.write_all(format!("{request}\n").as_bytes()).is_ok()
 }
 
 #[cfg(test)]
