@@ -11,11 +11,10 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use super::convert::hf_dir_to_gguf;
-use super::generator::TextGenerator;
 use super::language_model::LanguageModel;
 use super::llama::LogitsFor;
-use super::sampling::{argmax, SamplingParams};
-use super::tests::fixture;
+use super::sampling::argmax;
+use super::tests::{fixture, greedy_tokens};
 use crate::io::gguf::GgufFile;
 use crate::quant::{dequantize, quantize, GgmlType};
 
@@ -191,22 +190,6 @@ fn born_steps(path: &Path, prompt: &[u32], forced: &[u32]) -> (Vec<Vec<f32>>, Ve
     (steps, choices)
 }
 
-/// The tokens Born's text generator produces greedily from `prompt` on `path`.
-fn born_generate(path: &Path, prompt: &[u32], n: usize) -> Vec<u32> {
-    let lm = LanguageModel::load(path).expect("the converted file loads");
-    let params = SamplingParams {
-        ignore_eos: true,
-        ..SamplingParams::greedy(n)
-    };
-    let mut generation = TextGenerator::new(&lm, params)
-        .stream_tokens(prompt.to_vec())
-        .expect("generation starts");
-    for piece in &mut generation {
-        piece.expect("generation runs");
-    }
-    generation.stats().tokens
-}
-
 /// A JSON array of token ids.
 fn ids(v: &Value) -> Vec<u32> {
     numbers::<f64>(v).into_iter().map(|x| x as u32).collect()
@@ -256,7 +239,8 @@ fn born_generates_llama_cpp_greedy_tokens_from_the_same_files() {
             notes.is_empty(),
             "{name}: every matrix takes {name}: {notes:?}"
         );
-        let generated = born_generate(&out, &prompt, greedy.len());
+        let lm = LanguageModel::load(&out).expect("the converted file loads");
+        let generated = greedy_tokens(&lm, &prompt, greedy.len());
         if generated != greedy {
             failures.push(format!(
                 "{name}: Born generated {generated:?}, llama.cpp {greedy:?}"

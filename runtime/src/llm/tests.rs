@@ -19,6 +19,21 @@ pub(crate) fn fixture(name: &str) -> PathBuf {
     .join(name)
 }
 
+/// The tokens Born's text generator produces greedily (EOS ignored) from `prompt`.
+pub(crate) fn greedy_tokens(lm: &LanguageModel, prompt: &[u32], n: usize) -> Vec<u32> {
+    let params = SamplingParams {
+        ignore_eos: true,
+        ..SamplingParams::greedy(n)
+    };
+    let mut generation = TextGenerator::new(lm, params)
+        .stream_tokens(prompt.to_vec())
+        .expect("generation starts");
+    for piece in &mut generation {
+        piece.expect("generation runs");
+    }
+    generation.stats().tokens
+}
+
 /// The reference outputs of one fixture model in the JSON file `file`: prompt ids,
 /// logits of the last prompt positions and the greedy continuation.
 fn reference(file: &str, model: &str) -> (Vec<u32>, Vec<Vec<f32>>, Vec<u32>) {

@@ -12,11 +12,9 @@ use serde_json::Value;
 
 use super::config::LlamaConfig;
 use super::convert::hf_dir_to_gguf;
-use super::generator::TextGenerator;
 use super::language_model::LanguageModel;
 use super::llama::LogitsFor;
-use super::sampling::SamplingParams;
-use super::tests::fixture;
+use super::tests::{fixture, greedy_tokens};
 use super::trainable::{LmTrainer, TokenDataset, TrainableLlama, TrainedBpe, TrainerOptions};
 use crate::quant::GgmlType;
 
@@ -83,21 +81,6 @@ fn temp_dir(tag: &str) -> PathBuf {
     d
 }
 
-/// `n` greedy tokens that `lm` generates after `prompt`.
-fn born_generate(lm: &LanguageModel, prompt: &[u32], n: usize) -> Vec<u32> {
-    let params = SamplingParams {
-        ignore_eos: true,
-        ..SamplingParams::greedy(n)
-    };
-    let mut generation = TextGenerator::new(lm, params)
-        .stream_tokens(prompt.to_vec())
-        .expect("generation starts");
-    for piece in &mut generation {
-        piece.expect("generation runs");
-    }
-    generation.stats().tokens
-}
-
 /// A JSON array of token ids.
 fn ids(v: &Value) -> Vec<u32> {
     v.as_array()
@@ -142,8 +125,8 @@ fn write_trained_model_fixtures() {
             let fresh = LanguageModel::load(out.join(name)).expect("fresh file");
             let committed = LanguageModel::load(fixture(name)).expect("committed file");
             assert_eq!(
-                born_generate(&fresh, &prompt, 32),
-                born_generate(&committed, &prompt, 32),
+                greedy_tokens(&fresh, &prompt, 32),
+                greedy_tokens(&committed, &prompt, 32),
                 "{name}: training again changes the greedy tokens"
             );
         }
@@ -188,7 +171,7 @@ fn born_trained_gguf_gives_llama_cpp_greedy_tokens() {
                     "{name} {prompt_text:?}: Born encodes {encoded:?}, llama.cpp {prompt:?}"
                 ));
             }
-            let generated = born_generate(&lm, &prompt, greedy.len());
+            let generated = greedy_tokens(&lm, &prompt, greedy.len());
             if generated != greedy {
                 failures.push(format!(
                     "{name} {prompt_text:?}: Born {generated:?}, llama.cpp {greedy:?}"
