@@ -26,16 +26,19 @@ pub(crate) fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
 pub(crate) fn dot_q8_0(row: &[BlockQ8_0], a: &Q8Blocks) -> f32 {
     row.iter()
         .enumerate()
-        .map(|(b, w)| {
-            let qa = &a.qs[b * QK..(b + 1) * QK];
-            let sum: i32 =
-                w.qs.iter()
-                    .zip(qa)
-                    .map(|(&x, &y)| x as i32 * y as i32)
-                    .sum();
-            w.d.to_f32() * a.d[b] * sum as f32
-        })
+        .map(|(b, w)| block_dot_q8_0(w, a, b))
         .sum()
+}
+
+/// One Q8_0 block · block `b` of the Q8 activations.
+pub(crate) fn block_dot_q8_0(w: &BlockQ8_0, a: &Q8Blocks, b: usize) -> f32 {
+    let qa = &a.qs[b * QK..(b + 1) * QK];
+    let sum: i32 =
+        w.qs.iter()
+            .zip(qa)
+            .map(|(&x, &y)| x as i32 * y as i32)
+            .sum();
+    w.d.to_f32() * a.d[b] * sum as f32
 }
 
 /// Row of Q4_0 blocks · Q8 activations.

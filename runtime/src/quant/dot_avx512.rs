@@ -116,15 +116,7 @@ fn q8_0_tail(row: &[BlockQ8_0], full: usize, a: &Q8Blocks) -> f32 {
     row[full..]
         .iter()
         .zip(full..)
-        .map(|(w, b)| {
-            let qa = &a.qs[b * QK..(b + 1) * QK];
-            let sum: i32 =
-                w.qs.iter()
-                    .zip(qa)
-                    .map(|(&x, &y)| x as i32 * y as i32)
-                    .sum();
-            w.d.to_f32() * a.d[b] * sum as f32
-        })
+        .map(|(w, b)| super::dot::block_dot_q8_0(w, a, b))
         .sum()
 }
 
