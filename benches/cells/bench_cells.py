@@ -31,7 +31,7 @@ SPARE_IDLE_WAIT = 8
 # How long the spare gets to load the runtime after its socket appears.
 SPARE_LOAD_WAIT = 60
 EVCXR_LOAD = (
-    f':dep born = {{ path = "{ROOT / "runtime"}" }}\n'
+    f':dep born = {{ path = "{ROOT / "runtime"}", default-features = false }}\n'
     f':dep born-display = {{ path = "{ROOT / "display"}" }}\n'
     "use born::prelude::*;\nuse born_display::prelude::*;\n"
 )

@@ -45,12 +45,12 @@ impl Png {
 
     /// Encodes 8-bit RGB pixels (row-major, 3 bytes per pixel) as PNG.
     pub fn from_rgb8(width: u32, height: u32, pixels: &[u8]) -> Result<Self> {
-        encode(width, height, pixels, image::ExtendedColorType::Rgb8, 3)
+        encode(width, height, pixels, png::ColorType::Rgb, 3)
     }
 
     /// Encodes 8-bit grayscale pixels (row-major, 1 byte per pixel) as PNG.
     pub fn from_gray8(width: u32, height: u32, pixels: &[u8]) -> Result<Self> {
-        encode(width, height, pixels, image::ExtendedColorType::L8, 1)
+        encode(width, height, pixels, png::ColorType::Grayscale, 1)
     }
 
     /// The encoded bytes.
@@ -83,10 +83,9 @@ fn encode(
     width: u32,
     height: u32,
     pixels: &[u8],
-    color: image::ExtendedColorType,
+    color: png::ColorType,
     channels: usize,
 ) -> Result<Png> {
-    use image::ImageEncoder;
     let expected = width as usize * height as usize * channels;
     if width == 0 || height == 0 || pixels.len() != expected {
         return Err(Error::Shape {
@@ -98,8 +97,15 @@ fn encode(
         });
     }
     let mut bytes = Vec::new();
-    image::codecs::png::PngEncoder::new(&mut bytes)
-        .write_image(pixels, width, height, color)
+    let mut encoder = png::Encoder::new(&mut bytes, width, height);
+    encoder.set_color(color);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder
+        .write_header()
+        .and_then(|mut writer| {
+            writer.write_image_data(pixels)?;
+            writer.finish()
+        })
         .map_err(|e| Error::Encode {
             op: "Png::encode",
             message: e.to_string(),

@@ -28,7 +28,7 @@ impl RuntimeCrates {
     /// The cell that adds both crates and their prelude to the session.
     pub fn load_cell(&self) -> String {
         format!(
-            ":dep born = {{ path = {runtime:?} }}\n\
+            ":dep born = {{ path = {runtime:?}, default-features = false }}\n\
              :dep born-display = {{ path = {display:?} }}\n\
              use born::prelude::*;\n\
              use born_display::prelude::*;\n",
@@ -80,7 +80,7 @@ mod tests {
             display: "/x/display".into(),
         };
         let cell = crates.load_cell();
-        assert!(cell.contains(":dep born = { path = \"/x/runtime\" }"));
+        assert!(cell.contains(":dep born = { path = \"/x/runtime\", default-features = false }"));
         assert!(cell.contains(":dep born-display = { path = \"/x/display\" }"));
         assert!(cell.contains("use born_display::prelude::*;"));
     }
