@@ -328,9 +328,24 @@ impl Session {
                 )
             },
         };
+        let started = std::time::Instant::now();
         let result = self.context.execute_with_callbacks(code, &mut callbacks);
+        let evaluated = started.elapsed();
         let record = self.watch.finish();
         let panic_message = self.output.end_cell(pid);
+        if let Ok(outputs) = &result {
+            let phases: Vec<String> = outputs
+                .phases
+                .iter()
+                .map(|phase| format!("{} {} ms", phase.name, phase.duration.as_millis()))
+                .collect();
+            tracing::debug!(
+                "cell evaluated in {} ms ({}), output delivered after {} ms",
+                evaluated.as_millis(),
+                phases.join(", "),
+                started.elapsed().as_millis()
+            );
+        }
         let outcome = classify(result, code, record, panic_message, &variables_before);
         if matches!(&outcome, CellOutcome::Error { ename, .. } if ename == "ProcessLost" || ename == "Interrupted" && record.killed)
         {

@@ -6,6 +6,7 @@ mod cli;
 mod compile_errors;
 mod envelope;
 mod evaluator;
+mod fast_build;
 mod history;
 mod install;
 mod interrupt;
@@ -26,7 +27,13 @@ mod wire;
 mod workdir;
 
 fn main() -> anyhow::Result<()> {
-    // The same binary is evcxr's child process; these calls never return there.
+    // The same binary is the session's cargo front, evcxr's child process and
+    // its rustc wrapper; the calls below never return in those roles.
+    if let Some(code) = fast_build::run_if_cargo() {
+        std::process::exit(code);
+    }
+    fast_build::run_if_recording_wrapper();
+    fast_build::forget_inherited_shim();
     child::prepare_if_child();
     evcxr::runtime_hook();
     cli::run()
