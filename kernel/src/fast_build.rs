@@ -151,7 +151,10 @@ fn run_as_cargo(shim_dir: &Path, args: &[OsString]) -> anyhow::Result<i32> {
     let plan_path = crate_dir.join(PLAN_FILE);
     let key = inputs_key(&crate_dir, args);
     if let Some(plan) = Plan::read(&plan_path).filter(|plan| plan.key == key) {
-        return plan.replay();
+        // A compiler that cannot start any more (a toolchain update) falls back to cargo.
+        if let Ok(code) = plan.replay() {
+            return Ok(code);
+        }
     }
     let _ = std::fs::remove_file(&plan_path);
     let pending = plan_path.with_extension("pending");
@@ -196,18 +199,20 @@ pub fn run_if_recording_wrapper() {
         .windows(2)
         .any(|pair| pair[0] == "--crate-name" && pair[1] == CELL_CRATE);
     if compiles_cell {
-        if let (Ok(cwd), Some(args)) = (
+        // Arguments or variables that are not UTF-8 are left unrecorded: cargo then runs each time.
+        if let (Ok(cwd), Some(args), Some(env)) = (
             std::env::current_dir(),
             args.iter()
                 .map(|a| a.to_str().map(str::to_owned))
                 .collect::<Option<Vec<String>>>(),
+            replayable(std::env::vars_os()),
         ) {
             let plan = Plan {
                 key: String::new(),
                 program: PathBuf::from(&rustc),
                 args,
                 cwd,
-                env: replayable(std::env::vars()),
+                env,
             };
             plan.write(Path::new(&pending));
         }
@@ -222,9 +227,18 @@ pub fn run_if_recording_wrapper() {
 }
 
 /// The environment of a recorded compile, less what belongs to one cargo run.
-fn replayable(vars: impl Iterator<Item = (String, String)>) -> BTreeMap<String, String> {
-    vars.filter(|(name, _)| !PER_RUN_VARIABLES.contains(&name.as_str()))
-        .collect()
+/// `None` when a variable is not UTF-8.
+fn replayable(
+    vars: impl Iterator<Item = (OsString, OsString)>,
+) -> Option<BTreeMap<String, String>> {
+    let mut env = BTreeMap::new();
+    for (name, value) in vars {
+        let (name, value) = (name.into_string().ok()?, value.into_string().ok()?);
+        if !PER_RUN_VARIABLES.contains(&name.as_str()) {
+            env.insert(name, value);
+        }
+    }
+    Some(env)
 }
 
 /// One recorded compile of the cell crate.
@@ -368,9 +382,12 @@ mod tests {
                 (RECORD_ENV, "/tmp/pending"),
             ]
             .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string())),
-        );
+            .map(|(k, v)| (k.into(), v.into())),
+        )
+        .expect("all UTF-8");
         assert_eq!(env.keys().collect::<Vec<_>>(), ["CARGO_PKG_NAME"]);
+        let not_utf8 = OsString::from_vec(vec![0xff, 0xfe]);
+        assert!(replayable([("PATH".into(), not_utf8)].into_iter()).is_none());
     }
 
     #[test]
