@@ -27,8 +27,9 @@ mod wire;
 mod workdir;
 
 fn main() -> anyhow::Result<()> {
-    // The same binary is the session's cargo front, evcxr's child process and
-    // its rustc wrapper; the calls below never return in those roles.
+    // The same binary is also the session's cargo front, the rustc wrapper that
+    // records a cell compile, and evcxr's child process: `run_if_cargo`,
+    // `run_if_recording_wrapper` and `runtime_hook` do not return in those roles.
     if let Some(code) = fast_build::run_if_cargo() {
         std::process::exit(code);
     }
