@@ -21,6 +21,7 @@
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::env::consts::{DLL_PREFIX, DLL_SUFFIX};
 use std::ffi::OsString;
 use std::hash::{Hash, Hasher};
 use std::os::unix::ffi::OsStringExt;
@@ -271,7 +272,9 @@ impl Plan {
         let status = self.command().status();
         let code = exit_code_of(status, &self.program)?;
         if code == 0 {
-            let library = self.output_dir().join(format!("lib{CELL_CRATE}.so"));
+            let library = self
+                .output_dir()
+                .join(format!("{DLL_PREFIX}{CELL_CRATE}{DLL_SUFFIX}"));
             let message = serde_json::json!({
                 "reason": "compiler-artifact",
                 "target": { "name": CELL_CRATE },
