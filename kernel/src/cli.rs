@@ -139,9 +139,7 @@ fn run_kernel(connection_file: &std::path::Path, template: Option<PathBuf>) -> a
         return launcher::relay(lifeline);
     }
     let workdir = crate::workdir::Workdir::create(template.as_deref())?;
-    // evcxr reads its compile directory from the environment; set it before any thread starts.
-    std::env::set_var("EVCXR_TMPDIR", workdir.path());
-    crate::fast_build::route_evcxr_cargo(&workdir.path().join(crate::fast_build::SHIM_DIR_NAME));
+    workdir.make_current();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

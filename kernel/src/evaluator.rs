@@ -333,7 +333,7 @@ impl Session {
         let evaluated = started.elapsed();
         let record = self.watch.finish();
         let panic_message = self.output.end_cell(pid);
-        if let Ok(outputs) = &result {
+        if let (true, Ok(outputs)) = (tracing::enabled!(tracing::Level::DEBUG), &result) {
             let phases: Vec<String> = outputs
                 .phases
                 .iter()

@@ -179,8 +179,7 @@ pub fn run_spare(template: Option<PathBuf>) -> anyhow::Result<()> {
         socket: slot.socket.clone(),
     };
     let workdir = Workdir::create(template.as_deref())?;
-    std::env::set_var("EVCXR_TMPDIR", workdir.path());
-    crate::fast_build::route_evcxr_cargo(&workdir.path().join(crate::fast_build::SHIM_DIR_NAME));
+    workdir.make_current();
     let prepared = Prepared::start(RuntimeCrates::locate());
     let Some((lifeline, connection_file, surroundings)) = wait_for_adoption(&listening.listener)?
     else {

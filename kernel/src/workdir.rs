@@ -57,9 +57,13 @@ impl Workdir {
         Ok(workdir)
     }
 
-    /// The directory.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Makes this the compile directory of the evcxr session started next
+    /// (evcxr reads it from `EVCXR_TMPDIR`), with its cell builds going
+    /// through the cargo front. Sets environment variables: call it before
+    /// any thread starts.
+    pub fn make_current(&self) {
+        std::env::set_var("EVCXR_TMPDIR", &self.path);
+        crate::fast_build::route_evcxr_cargo(&self.path.join(crate::fast_build::SHIM_DIR_NAME));
     }
 }
 
@@ -180,7 +184,7 @@ mod tests {
     fn workdir_is_owned_and_removed_on_drop() {
         let parent = scratch("drop");
         let workdir = Workdir::create_in(&parent, None).unwrap();
-        let path = workdir.path().to_owned();
+        let path = workdir.path.clone();
         let owner = fs::read_to_string(path.join(OWNER_FILE)).unwrap();
         assert_eq!(owner, std::process::id().to_string());
         drop(workdir);
@@ -215,7 +219,7 @@ mod tests {
             .unwrap();
 
         let workdir = Workdir::create_in(&parent, Some(&template)).unwrap();
-        let clone = workdir.path().join("target/debug");
+        let clone = workdir.path.join("target/debug");
         let inode = |p: &Path| fs::metadata(p).unwrap().ino();
         assert_eq!(
             inode(&clone.join("deps/libborn-1.rlib")),
